@@ -1,0 +1,33 @@
+// Kubernetes documentation pages that rules link to when no kube-prometheus runbook fits.
+const K8S = 'https://kubernetes.io/docs/';
+
+export const DOCS = {
+  debugPods: `${K8S}tasks/debug/debug-application/debug-pods/`,
+  debugRunningPod: `${K8S}tasks/debug/debug-application/debug-running-pod/`,
+  podFailureReason: `${K8S}tasks/debug/debug-application/determine-reason-pod-failure/`,
+  podLifecycle: `${K8S}concepts/workloads/pods/pod-lifecycle/`,
+  initContainers: `${K8S}concepts/workloads/pods/init-containers/`,
+  images: `${K8S}concepts/containers/images/`,
+  privateRegistry: `${K8S}tasks/configure-pod-container/pull-image-private-registry/`,
+  probes: `${K8S}tasks/configure-pod-container/configure-liveness-readiness-startup-probes/`,
+  resources: `${K8S}concepts/configuration/manage-resources-containers/`,
+  memory: `${K8S}tasks/configure-pod-container/assign-memory-resource/`,
+  configMaps: `${K8S}concepts/configuration/configmap/`,
+  secrets: `${K8S}concepts/configuration/secret/`,
+  taints: `${K8S}concepts/scheduling-eviction/taint-and-toleration/`,
+  assignPod: `${K8S}concepts/scheduling-eviction/assign-pod-node/`,
+  topologySpread: `${K8S}concepts/scheduling-eviction/topology-spread-constraints/`,
+  persistentVolumes: `${K8S}concepts/storage/persistent-volumes/`,
+  storageClasses: `${K8S}concepts/storage/storage-classes/`,
+  debugService: `${K8S}tasks/debug/debug-application/debug-service/`,
+  dns: `${K8S}tasks/administer-cluster/dns-debugging-resolution/`,
+  networkPolicies: `${K8S}concepts/services-networking/network-policies/`,
+  failedDeployment: `${K8S}concepts/workloads/controllers/deployment/#failed-deployment`,
+  resourceQuotas: `${K8S}concepts/policy/resource-quotas/`,
+  admission: `${K8S}reference/access-authn-authz/admission-controllers/`,
+  jobs: `${K8S}concepts/workloads/controllers/job/`,
+  nodeConditions: `${K8S}reference/node/node-status/#condition`,
+  nodePressureEviction: `${K8S}concepts/scheduling-eviction/node-pressure-eviction/`,
+  debugCluster: `${K8S}tasks/debug/debug-cluster/`,
+  etcd: `${K8S}tasks/administer-cluster/configure-upgrade-etcd/`,
+} as const;

@@ -1,0 +1,4 @@
+// PLACEHOLDER: this family is being written; until then it defines no rules and finds nothing.
+import type { RuleFamily } from '../types.ts';
+
+export const controllers: RuleFamily = { name: 'controllers', rules: [], detect: () => [] };
