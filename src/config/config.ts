@@ -1,0 +1,67 @@
+// All configuration in one zod schema, read from the environment (secrets also from *_FILE).
+// An invalid configuration fails at start with one message listing every bad variable.
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const optionalUrl = z.url({ protocol: /^https?$/ }).optional();
+
+/** name=context pairs, comma-separated: "prod-eu=eks-prod-eu,staging=kind-staging". */
+const clusterMap = z.string().optional().transform((s, ctx) => {
+  const map: Record<string, string> = {};
+  for (const pair of (s ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [label, context, ...rest] = pair.split('=');
+    if (!label || !context || rest.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `"${pair}" is not label=context` });
+      continue;
+    }
+    map[label.trim()] = context.trim();
+  }
+  return map;
+});
+
+export const configSchema = z.object({
+  PORT: positiveInt(8080),
+  KUBETRIAGE_AUTH_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  KUBETRIAGE_BASIC_AUTH: z.string().regex(/^[^:]+:.{8,}$/, 'must be user:password with a password of at least 8 characters').optional(),
+  KUBETRIAGE_FORWARD_URL: optionalUrl,
+  KUBETRIAGE_DEADLINE_MS: positiveInt(4000),
+  KUBETRIAGE_MAX_BODY_BYTES: positiveInt(1024 * 1024),
+  KUBETRIAGE_CLUSTERS: clusterMap,
+  KUBETRIAGE_CONFIG: z.string().optional(),
+  KUBETRIAGE_RUNBOOK_URL_TEMPLATE: z.string().optional(),
+  KUBETRIAGE_DEMO: z.enum(['true', 'false', 'auto']).default('auto'),
+  KUBECONFIG: z.string().optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Variables that hold secrets: each may instead be given as a file path in NAME_FILE. */
+export const SECRET_VARIABLES = ['KUBETRIAGE_AUTH_TOKEN', 'KUBETRIAGE_BASIC_AUTH'] as const;
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined>, readFile: (path: string) => string): Config {
+  const problems: string[] = [];
+  const values: Record<string, string | undefined> = { ...env };
+  for (const name of SECRET_VARIABLES) {
+    const file = env[`${name}_FILE`];
+    if (!file) continue;
+    if (env[name]) problems.push(`${name} and ${name}_FILE are both set; set one`);
+    try {
+      values[name] = readFile(file).trim();
+    } catch (err) {
+      problems.push(`${name}_FILE: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  for (const [k, v] of Object.entries(values)) if (v === '') values[k] = undefined;
+  const parsed = configSchema.safeParse(values);
+  if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return parsed.data;
+}

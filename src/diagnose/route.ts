@@ -1,0 +1,21 @@
+import { Hono } from 'hono';
+import { jsonBody, type JsonBodyVariables } from '../http/json-body.ts';
+import { problemResponse } from '../http/problem.ts';
+import { parseDiagnoseRequest } from './request.ts';
+import { diagnoseRequest, type DiagnoseServiceDeps } from './service.ts';
+
+export interface DiagnoseRouteOptions extends DiagnoseServiceDeps {
+  maxBodyBytes: number;
+}
+
+export function diagnoseRoutes(options: DiagnoseRouteOptions): Hono<{ Variables: JsonBodyVariables }> {
+  const routes = new Hono<{ Variables: JsonBodyVariables }>();
+  routes.post('/v1/diagnose', jsonBody({ maxBytes: options.maxBodyBytes }), async (c) => {
+    const parsed = parseDiagnoseRequest(c.get('jsonBody'));
+    if (!parsed.ok) return problemResponse(c, parsed.problem);
+    const result = await diagnoseRequest(parsed.value, options);
+    if (!result.ok) return problemResponse(c, result.problem);
+    return c.json(result.response);
+  });
+  return routes;
+}
