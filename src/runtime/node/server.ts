@@ -20,7 +20,7 @@ export function clusterConfigured(env: Record<string, string | undefined>): bool
   return Boolean(env['KUBERNETES_SERVICE_HOST']) && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token');
 }
 
-export function chooseEvidence(config: Config, env: Record<string, string | undefined>): { source: EvidenceSource; demo: boolean } {
+export async function chooseEvidence(config: Config, env: Record<string, string | undefined>, _options: { context?: string } = {}): Promise<{ source: EvidenceSource; demo: boolean }> {
   const demo = config.KUBETRIAGE_DEMO === 'true' || (config.KUBETRIAGE_DEMO === 'auto' && !clusterConfigured(env));
   if (demo) return { source: snapshotSource(loadSnapshotDir(DEMO_CLUSTER_DIR), 'demo cluster snapshot (examples/demo-cluster)'), demo };
   return { source: noEvidenceSource, demo };
@@ -33,7 +33,7 @@ export interface RunningServer {
 
 export async function startNodeServer(env: Record<string, string | undefined>): Promise<RunningServer> {
   const config = loadConfig(env, (p) => readFileSync(p, 'utf8'));
-  const { source, demo } = chooseEvidence(config, env);
+  const { source, demo } = await chooseEvidence(config, env);
   const app = createApp({
     evidence: source,
     openapiYaml: readFileSync(join(REPO_ROOT, 'openapi.yaml'), 'utf8'),
