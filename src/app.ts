@@ -3,19 +3,46 @@
 import { Hono } from 'hono';
 import type { DiagnoseOptions } from './core/types.ts';
 import type { EvidenceSource } from './evidence/source.ts';
+import type { Sink } from './sinks/sink.ts';
+import type { EnrichedAlert } from './alertmanager/enrich.ts';
 import { diagnoseRoutes } from './diagnose/route.ts';
+import { alertmanagerRoutes } from './alertmanager/route.ts';
+import { DeliveryRecord } from './alertmanager/delivery-record.ts';
+import { authConfigured, requireAuth, type AuthOptions } from './http/auth.ts';
 import { problem, problemResponse } from './http/problem.ts';
 
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
 export interface AppDeps {
-  /** Evidence for requests that name only a target. */
+  /** Evidence for requests that name only a target, and for alerts. */
   evidence: EvidenceSource;
   /** The top-level openapi.yaml, served at /openapi.yaml. */
   openapiYaml: string;
+  /** Credentials for the ingest routes; none configured means open (the runtime decides if that is allowed). */
+  auth?: AuthOptions;
+  /** Forwarding targets; with none, enriched alerts are only returned. */
+  sinks?: Sink[];
+  /** Picks the sinks for one alert (routing by labels); default: all sinks. */
+  routeAlert?: (alert: EnrichedAlert) => Sink[];
   diagnoseOptions?: DiagnoseOptions;
   /** Body limit for ingest routes, in bytes (default 1 MiB). */
   maxBodyBytes?: number;
-  /** Per-request evidence deadline in ms (default 4000). */
+  /** Alerts per Alertmanager request (default 1000). */
+  maxAlertsPerRequest?: number;
+  /** Evidence deadline per request, in ms (default 4000). */
   deadlineMs?: number;
+  /** Time allowed for forwarding after enrichment, retries included (default 8000). */
+  forwardBudgetMs?: number;
+  /** How long a forwarded notification is remembered, so re-deliveries are not forwarded twice (default 1 h). */
+  dedupTtlMs?: number;
+  /** Applied to everything that leaves the service (responses and sinks). */
+  redact?: <T>(value: T) => T;
+  fetch?: typeof globalThis.fetch;
+  clock?: Clock;
+  log?: (entry: Record<string, unknown>) => void;
   /** Where unexpected errors are reported (never to the caller). */
   onUnexpectedError?: (err: unknown) => void;
 }
@@ -23,18 +50,45 @@ export interface AppDeps {
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_DEADLINE_MS = 4000;
 
+const systemClock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const deadlineMs = deps.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const clock = deps.clock ?? systemClock;
+  const auth = deps.auth && authConfigured(deps.auth) ? requireAuth(deps.auth) : undefined;
   const openSession = () => deps.evidence.session({ signal: AbortSignal.timeout(deadlineMs) });
 
   app.get('/healthz', (c) => c.json({ status: 'ok', evidence: deps.evidence.description }));
   app.get('/openapi.yaml', (c) => c.body(deps.openapiYaml, 200, { 'content-type': 'application/yaml; charset=utf-8' }));
+  if (auth) {
+    app.use('/v1/diagnose', auth);
+    app.use('/v1/alertmanager', auth);
+  }
   app.route('/', diagnoseRoutes({
-    maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    maxBodyBytes,
     openSession,
     evidenceDescription: deps.evidence.description,
     ...(deps.diagnoseOptions ? { diagnoseOptions: deps.diagnoseOptions } : {}),
+  }));
+  app.route('/', alertmanagerRoutes({
+    maxBodyBytes,
+    maxAlerts: deps.maxAlertsPerRequest ?? 1000,
+    deadlineMs,
+    forwardBudgetMs: deps.forwardBudgetMs ?? 8000,
+    openSession: (o) => deps.evidence.session(o),
+    ...(deps.diagnoseOptions ? { diagnoseOptions: deps.diagnoseOptions } : {}),
+    ...(deps.redact ? { redact: deps.redact } : {}),
+    forward: {
+      sinks: deps.sinks ?? [],
+      ...(deps.routeAlert ? { route: deps.routeAlert } : {}),
+      record: new DeliveryRecord({ ttlMs: deps.dedupTtlMs ?? 3_600_000, maxEntries: 100_000, now: clock.now }),
+      fetch: deps.fetch ?? ((...args) => globalThis.fetch(...args)),
+      now: clock.now,
+      sleep: clock.sleep,
+    },
+    ...(deps.log ? { log: deps.log } : {}),
   }));
 
   app.notFound((c) => problemResponse(c, problem('not-found', 404, `${c.req.method} ${new URL(c.req.url).pathname} is not a route; see /openapi.yaml`)));

@@ -80,3 +80,19 @@ export function diagnose(bundle: EvidenceBundle, options: DiagnoseOptions = {}):
   }
   return { target: snap.target, diagnosis, alternatives, timeline, ignoredObjects: snap.ignored };
 }
+
+/** The answer when an alert names no Kubernetes object: unknown, with the labels as what was seen. */
+export function unresolvedDiagnosis(summary: string, labels: Record<string, string>, runbookUrl?: string): Diagnosis {
+  const rule = ruleById('unknown');
+  return {
+    id: rule.id,
+    title: rule.title,
+    layer: rule.layer,
+    confidence: 0,
+    summary,
+    subject: { kind: 'Alert', name: labels['alertname'] ?? 'alert' },
+    evidence: Object.entries(labels).slice(0, 20).map(([k, v]) => ({ source: 'alert label', text: `${k}=${v}` })),
+    nextSteps: [],
+    runbooks: [...(runbookUrl ? [runbookUrl] : []), rule.docs],
+  };
+}

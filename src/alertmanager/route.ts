@@ -1,0 +1,42 @@
+import { Hono } from 'hono';
+import { jsonBody, type JsonBodyVariables } from '../http/json-body.ts';
+import { problem, problemResponse } from '../http/problem.ts';
+import { parseWebhookPayload } from './webhook-payload.ts';
+import { enrichGroup, type EnrichDeps } from './enrich.ts';
+import { forwardGroup, type ForwardDeps } from './forward.ts';
+
+export interface AlertmanagerRouteOptions {
+  maxBodyBytes: number;
+  maxAlerts: number;
+  deadlineMs: number;
+  /** Extra time after enrichment for forwarding, retries included. */
+  forwardBudgetMs: number;
+  openSession: EnrichDeps['openSession'];
+  diagnoseOptions?: EnrichDeps['diagnoseOptions'];
+  redact?: EnrichDeps['redact'];
+  forward: Omit<ForwardDeps, 'deadline'>;
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+export function alertmanagerRoutes(o: AlertmanagerRouteOptions): Hono<{ Variables: JsonBodyVariables }> {
+  const routes = new Hono<{ Variables: JsonBodyVariables }>();
+  routes.post('/v1/alertmanager', jsonBody({ maxBytes: o.maxBodyBytes }), async (c) => {
+    const parsed = parseWebhookPayload(c.get('jsonBody'), o.maxAlerts);
+    if (!parsed.ok) return problemResponse(c, parsed.problem);
+    const group = await enrichGroup(parsed.value, {
+      openSession: o.openSession,
+      signal: AbortSignal.timeout(o.deadlineMs),
+      ...(o.diagnoseOptions ? { diagnoseOptions: o.diagnoseOptions } : {}),
+      ...(o.redact ? { redact: o.redact } : {}),
+    });
+    const report = await forwardGroup(group, { ...o.forward, deadline: o.forward.now() + o.forwardBudgetMs });
+    o.log?.({ msg: 'alertmanager group', groupKey: parsed.value.groupKey, alerts: group.alerts.length, partial: group.alerts.filter((a) => a.kubetriage.partial).length, delivered: report.delivered, duplicates: report.skippedAsDuplicate, failures: report.failures });
+    if (report.failures.length > 0) {
+      // 5xx so Alertmanager retries the whole group; sinks that did take it are in the delivery record.
+      const detail = report.failures.map((f) => `${f.sink}: ${f.reason} (${f.detail})`).join('; ');
+      return problemResponse(c, problem('delivery-failed', 503, detail, report.failures.map((f) => ({ path: `sinks.${f.sink}`, message: `${f.reason}${f.retryable ? '' : ' (not retryable: check the sink configuration)'}` }))), { 'retry-after': '10' });
+    }
+    return c.json({ ...group, kubetriage: { delivered: report.delivered, skippedAsDuplicate: report.skippedAsDuplicate } });
+  });
+  return routes;
+}

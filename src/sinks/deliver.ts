@@ -1,0 +1,48 @@
+// The backoff loop, written once: send, classify, wait (honouring Retry-After), retry while the
+// policy says so and the deadline allows. Never throws.
+import type { OutboundRequest, SendResult, SinkKind } from './sink.ts';
+import { classifyError, classifyStatus } from './retry-policy.ts';
+
+export interface DeliverOptions {
+  kind: SinkKind;
+  fetch: typeof globalThis.fetch;
+  /** Absolute deadline (ms since epoch, from the injected clock). */
+  deadline: number;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  /** First backoff step; doubles each attempt, with jitter from `random`. */
+  baseDelayMs?: number;
+  maxAttempts?: number;
+  random?: () => number;
+}
+
+export interface DeliveryOutcome {
+  result: SendResult;
+  attempts: number;
+}
+
+export async function deliver(req: OutboundRequest, o: DeliverOptions): Promise<DeliveryOutcome> {
+  const base = o.baseDelayMs ?? 200;
+  const maxAttempts = o.maxAttempts ?? 5;
+  const random = o.random ?? Math.random;
+  let attempts = 0;
+  let result: SendResult = { ok: false, retryable: true, reason: 'timeout', detail: 'deadline passed before the first attempt' };
+  while (attempts < maxAttempts) {
+    const remaining = o.deadline - o.now();
+    if (remaining <= 0) break;
+    attempts++;
+    try {
+      const res = await o.fetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal: AbortSignal.timeout(Math.max(1, Math.ceil(remaining))) });
+      // Drain the body so the connection can be reused.
+      await res.arrayBuffer().catch(() => undefined);
+      result = classifyStatus(o.kind, res.status, res.headers.get('retry-after'));
+    } catch (err) {
+      result = classifyError(err);
+    }
+    if (result.ok || !result.retryable) break;
+    const backoff = result.retryAfterMs ?? base * 2 ** (attempts - 1) * (0.5 + random());
+    if (o.now() + backoff >= o.deadline) break;
+    await o.sleep(backoff);
+  }
+  return { result, attempts };
+}
