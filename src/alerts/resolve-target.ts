@@ -39,6 +39,7 @@ const GENERIC: Array<[string, Kind]> = [
 
 const CLUSTER_SCOPED = new Set<Kind>(['Node', 'PersistentVolume']);
 const KSM = /(^|-)kube-state-metrics(-|$)/;
+const EXPORTER_JOB = /kube-state-metrics|kubelet|node-exporter|cadvisor|apiserver/;
 
 /** The label's real value: `exported_x` wins when present (honor_labels off renames the original). */
 function label(labels: Record<string, string>, name: string): string | undefined {
@@ -63,11 +64,15 @@ export function resolveTarget(labels: Record<string, string>): ResolvedTarget {
       problems.push(`ignored ${key}="${v}": it names kube-state-metrics itself`);
       return undefined;
     }
+    // On exporter series, `service` is the exporter's own Service, not the one the alert is about.
+    if (key === 'service' && (KSM.test(v) || EXPORTER_JOB.test(labels['job'] ?? ''))) return undefined;
     return v;
   };
 
+  // A kubernetes-mixin alert names its object with one label; without it, other labels on the
+  // series (the exporter's service, the scrape job) would point at the wrong object.
   const known = BY_ALERT.find(([re]) => re.test(alertname));
-  const candidates: Array<[string, Kind]> = known ? [[known[2], known[1]], ...GENERIC] : GENERIC;
+  const candidates: Array<[string, Kind]> = known ? [[known[2], known[1]]] : GENERIC;
   for (const [key, kind] of candidates) {
     const name = usable(key);
     if (!name) continue;
