@@ -19,10 +19,23 @@ const clusterMap = z.string().optional().transform((s, ctx) => {
   return map;
 });
 
+/** Comma-separated values, several at once during a rotation. */
+const list = (item: z.ZodString) => z.string().optional().transform((s, ctx) => {
+  const values = (s ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  for (const v of values) {
+    const r = item.safeParse(v);
+    if (!r.success) ctx.addIssue({ code: 'custom', message: r.error.issues[0]?.message ?? 'invalid' });
+  }
+  return values;
+});
+
 export const configSchema = z.object({
   PORT: positiveInt(8080),
-  KUBETRIAGE_AUTH_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
-  KUBETRIAGE_BASIC_AUTH: z.string().regex(/^[^:]+:.{8,}$/, 'must be user:password with a password of at least 8 characters').optional(),
+  KUBETRIAGE_AUTH_TOKEN: list(z.string().min(16, 'each token needs at least 16 characters')),
+  KUBETRIAGE_BASIC_AUTH: list(z.string().regex(/^[^:]+:.{8,}$/, 'each value must be user:password with a password of at least 8 characters')),
+  /** Run the ingest routes without credentials outside demo mode (logs a warning). */
+  KUBETRIAGE_AUTH_OPEN: z.enum(['true', 'false']).default('false'),
+  KUBETRIAGE_DEDUP_TTL_MS: positiveInt(3_600_000),
   KUBETRIAGE_FORWARD_URL: optionalUrl,
   KUBETRIAGE_DEADLINE_MS: positiveInt(4000),
   KUBETRIAGE_MAX_BODY_BYTES: positiveInt(1024 * 1024),

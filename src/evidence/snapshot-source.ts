@@ -17,7 +17,7 @@ export function snapshotSource(snapshot: ClusterSnapshot, description: string): 
         const found = objects.some((o) => o.kind === target.kind && (o.metadata as { name?: string } | undefined)?.name === target.name);
         const logs = snapshot.logs
           .filter((l) => l.namespace === target.namespace)
-          .map((l) => ({ namespace: l.namespace, pod: l.pod, container: l.container, previous: l.previous, lines: l.text.split('\n') }));
+          .map((l) => ({ namespace: l.namespace, pod: l.pod, container: l.container, previous: l.previous, lines: l.text.replace(/\n$/, '').split('\n') }));
         const where = target.namespace ? `${target.namespace}/${target.name}` : target.name;
         return found
           ? { objects, logs, partial: false, errors: [] }

@@ -9,6 +9,8 @@ import { loadSnapshotDir } from '../../demo/cluster-snapshot.ts';
 import { snapshotSource } from '../../evidence/snapshot-source.ts';
 import type { EvidenceSource } from '../../evidence/source.ts';
 import { noEvidenceSource } from '../../evidence/source.ts';
+import { authConfigured } from '../../http/auth.ts';
+import { webhookSink } from '../../sinks/webhook.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const DEMO_CLUSTER_DIR = join(REPO_ROOT, 'examples/demo-cluster');
@@ -34,8 +36,18 @@ export interface RunningServer {
 export async function startNodeServer(env: Record<string, string | undefined>): Promise<RunningServer> {
   const config = loadConfig(env, (p) => readFileSync(p, 'utf8'));
   const { source, demo } = await chooseEvidence(config, env);
+  const auth = { bearerTokens: config.KUBETRIAGE_AUTH_TOKEN, basicCredentials: config.KUBETRIAGE_BASIC_AUTH };
+  const open = !authConfigured(auth);
+  if (open && !demo && config.KUBETRIAGE_AUTH_OPEN !== 'true') {
+    throw new Error('no credentials are configured for the ingest routes: set KUBETRIAGE_AUTH_TOKEN or KUBETRIAGE_BASIC_AUTH (or KUBETRIAGE_AUTH_OPEN=true to run open on purpose)');
+  }
+  const log = (entry: Record<string, unknown>) => console.log(JSON.stringify({ time: new Date().toISOString(), level: 'info', ...entry }));
   const app = createApp({
     evidence: source,
+    auth,
+    sinks: config.KUBETRIAGE_FORWARD_URL ? [webhookSink({ url: config.KUBETRIAGE_FORWARD_URL })] : [],
+    dedupTtlMs: config.KUBETRIAGE_DEDUP_TTL_MS,
+    log,
     openapiYaml: readFileSync(join(REPO_ROOT, 'openapi.yaml'), 'utf8'),
     maxBodyBytes: config.KUBETRIAGE_MAX_BODY_BYTES,
     deadlineMs: config.KUBETRIAGE_DEADLINE_MS,
@@ -46,6 +58,7 @@ export async function startNodeServer(env: Record<string, string | undefined>): 
   const port = await new Promise<number>((resolve) => {
     server = serve({ fetch: app.fetch, port: config.PORT, hostname: env['HOST'] ?? '0.0.0.0' }, (info) => resolve(info.port));
   });
+  if (open) console.warn(JSON.stringify({ level: 'warn', msg: 'the ingest routes accept requests without credentials', demo }));
   console.log(demo
     ? `kubetriage listening on :${port} in DEMO mode: no cluster is configured, evidence comes from the ${source.description}`
     : `kubetriage listening on :${port}, evidence from ${source.description}`);
