@@ -1,6 +1,9 @@
 // createApp(deps): the one Hono application every runtime serves. No configuration is read
 // here: runtimes pass their bindings in, so the same code runs on Node, Lambda and Workers.
 import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
+import type { Metrics } from './telemetry/metrics.ts';
+import { telemetry } from './telemetry/middleware.ts';
 import type { DiagnoseOptions } from './core/types.ts';
 import type { EvidenceSource } from './evidence/source.ts';
 import type { Sink } from './sinks/sink.ts';
@@ -43,6 +46,8 @@ export interface AppDeps {
   fetch?: typeof globalThis.fetch;
   clock?: Clock;
   log?: (entry: Record<string, unknown>) => void;
+  /** Prometheus metrics, served at /metrics; runtimes without one answer 501 there. */
+  metrics?: Metrics;
   /** Where unexpected errors are reported (never to the caller). */
   onUnexpectedError?: (err: unknown) => void;
 }
@@ -60,7 +65,14 @@ export function createApp(deps: AppDeps): Hono {
   const auth = deps.auth && authConfigured(deps.auth) ? requireAuth(deps.auth) : undefined;
   const openSession = () => deps.evidence.session({ signal: AbortSignal.timeout(deadlineMs) });
 
+  app.use(requestId());
+  app.use(telemetry({ ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.log ? { log: deps.log } : {}) }));
   app.get('/healthz', (c) => c.json({ status: 'ok', evidence: deps.evidence.description }));
+  app.get('/metrics', async (c) => {
+    if (!deps.metrics) return problemResponse(c, problem('not-implemented', 501, 'metrics are not collected on this runtime'));
+    const { contentType, body } = await deps.metrics.render();
+    return c.body(body, 200, { 'content-type': contentType });
+  });
   app.get('/openapi.yaml', (c) => c.body(deps.openapiYaml, 200, { 'content-type': 'application/yaml; charset=utf-8' }));
   if (auth) {
     app.use('/v1/diagnose', auth);
@@ -70,6 +82,7 @@ export function createApp(deps: AppDeps): Hono {
     maxBodyBytes,
     openSession,
     evidenceDescription: deps.evidence.description,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
     ...(deps.diagnoseOptions ? { diagnoseOptions: deps.diagnoseOptions } : {}),
   }));
   app.route('/', alertmanagerRoutes({
@@ -89,6 +102,7 @@ export function createApp(deps: AppDeps): Hono {
       sleep: clock.sleep,
     },
     ...(deps.log ? { log: deps.log } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
   }));
 
   app.notFound((c) => problemResponse(c, problem('not-found', 404, `${c.req.method} ${new URL(c.req.url).pathname} is not a route; see /openapi.yaml`)));

@@ -2,7 +2,9 @@
 // evidence (one session per cluster, so the alerts of a group share fetches), diagnose with the
 // core, and annotate. Never drops an alert: whatever fails becomes `partial` with a reason.
 import type { Diagnosis, DiagnoseOptions, Target, TimelineEntry } from '../core/types.ts';
-import { diagnose, unresolvedDiagnosis } from '../core/diagnose.ts';
+import { unresolvedDiagnosis } from '../core/diagnose.ts';
+import { classify } from '../telemetry/classify.ts';
+import type { Metrics } from '../telemetry/metrics.ts';
 import { resolveTarget } from '../alerts/resolve-target.ts';
 import type { CollectedEvidence, EvidenceError, EvidenceSession } from '../evidence/source.ts';
 import { isZeroTime, type WebhookAlert, type WebhookPayload } from './webhook-payload.ts';
@@ -31,6 +33,7 @@ export interface EnrichDeps {
   signal: AbortSignal;
   /** Applied to every enrichment before it leaves the process. */
   redact?: <T>(value: T) => T;
+  metrics?: Metrics;
 }
 
 async function sha256Hex(text: string): Promise<string> {
@@ -89,10 +92,12 @@ export async function enrichGroup(payload: WebhookPayload, deps: EnrichDeps): Pr
       const t = resolved.target;
       const what = `${t.kind.toLowerCase()} ${t.namespace ? `${t.namespace}/` : ''}${t.name}`;
       const evidence = await withinDeadline(sessionFor(resolved.cluster).collect(t), deps.signal, what);
-      const result = diagnose({ target: t, objects: evidence.objects, logs: evidence.logs, alert: alertContext }, deps.diagnoseOptions);
+      const result = classify({ target: t, objects: evidence.objects, logs: evidence.logs, alert: alertContext }, deps.diagnoseOptions, deps.metrics);
       enrichment = { ...base, target: t, diagnosis: result.diagnosis, alternatives: result.alternatives, timeline: result.timeline, partial: evidence.partial, errors: evidence.errors };
     }
     const d = enrichment.diagnosis!;
+    deps.metrics?.diagnosis(d.id, enrichment.partial);
+    for (const e of enrichment.errors) deps.metrics?.evidenceError(e.reason);
     annotations['kubetriage_diagnosis'] = d.id;
     annotations['kubetriage_summary'] = d.summary;
     if (!annotations['runbook_url'] && d.runbooks[0]) annotations['runbook_url'] = d.runbooks[0];

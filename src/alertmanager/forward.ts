@@ -3,6 +3,7 @@
 import type { Sink } from '../sinks/sink.ts';
 import { deliver } from '../sinks/deliver.ts';
 import type { DeliveryRecord } from './delivery-record.ts';
+import type { Metrics } from '../telemetry/metrics.ts';
 import type { EnrichedAlert, EnrichedGroup } from './enrich.ts';
 
 export interface ForwardDeps {
@@ -14,6 +15,7 @@ export interface ForwardDeps {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   deadline: number;
+  metrics?: Metrics;
 }
 
 export interface ForwardFailure {
@@ -37,14 +39,17 @@ export async function forwardGroup(group: EnrichedGroup, deps: ForwardDeps): Pro
     const mine = group.alerts.filter((a) => route(a).includes(sink));
     const pending = mine.filter((a) => !deps.record.has(`${sink.name}|${a.kubetriage.deliveryKey}`));
     report.skippedAsDuplicate += mine.length - pending.length;
+    if (mine.length > pending.length) deps.metrics?.sinkOutcome(sink.name, 'duplicate');
     if (pending.length === 0) return;
     await Promise.all(sink.render(group, pending).map(async (req) => {
       const keys = req.deliveryKey.split(',');
-      const outcome = await deliver(req, { kind: sink.kind, fetch: deps.fetch, deadline: deps.deadline, now: deps.now, sleep: deps.sleep });
+      const outcome = await deliver(req, { kind: sink.kind, sink: sink.name, fetch: deps.fetch, deadline: deps.deadline, now: deps.now, sleep: deps.sleep });
       if (outcome.result.ok) {
         for (const k of keys) deps.record.add(`${sink.name}|${k}`);
         report.delivered.push({ sink: sink.name, alerts: keys.length, attempts: outcome.attempts });
+        deps.metrics?.sinkOutcome(sink.name, 'delivered');
       } else {
+        deps.metrics?.sinkOutcome(sink.name, outcome.result.reason);
         report.failures.push({ sink: sink.name, reason: outcome.result.reason, retryable: outcome.result.retryable, detail: outcome.result.detail, alerts: keys.length });
       }
     }));

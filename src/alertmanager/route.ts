@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { RequestIdVariables } from 'hono/request-id';
 import { jsonBody, type JsonBodyVariables } from '../http/json-body.ts';
 import { problem, problemResponse } from '../http/problem.ts';
 import { parseWebhookPayload } from './webhook-payload.ts';
@@ -16,10 +17,11 @@ export interface AlertmanagerRouteOptions {
   redact?: EnrichDeps['redact'];
   forward: Omit<ForwardDeps, 'deadline'>;
   log?: (entry: Record<string, unknown>) => void;
+  metrics?: EnrichDeps['metrics'];
 }
 
-export function alertmanagerRoutes(o: AlertmanagerRouteOptions): Hono<{ Variables: JsonBodyVariables }> {
-  const routes = new Hono<{ Variables: JsonBodyVariables }>();
+export function alertmanagerRoutes(o: AlertmanagerRouteOptions): Hono<{ Variables: JsonBodyVariables & RequestIdVariables }> {
+  const routes = new Hono<{ Variables: JsonBodyVariables & RequestIdVariables }>();
   routes.post('/v1/alertmanager', jsonBody({ maxBytes: o.maxBodyBytes }), async (c) => {
     const parsed = parseWebhookPayload(c.get('jsonBody'), o.maxAlerts);
     if (!parsed.ok) return problemResponse(c, parsed.problem);
@@ -28,9 +30,10 @@ export function alertmanagerRoutes(o: AlertmanagerRouteOptions): Hono<{ Variable
       signal: AbortSignal.timeout(o.deadlineMs),
       ...(o.diagnoseOptions ? { diagnoseOptions: o.diagnoseOptions } : {}),
       ...(o.redact ? { redact: o.redact } : {}),
+      ...(o.metrics ? { metrics: o.metrics } : {}),
     });
-    const report = await forwardGroup(group, { ...o.forward, deadline: o.forward.now() + o.forwardBudgetMs });
-    o.log?.({ msg: 'alertmanager group', groupKey: parsed.value.groupKey, alerts: group.alerts.length, partial: group.alerts.filter((a) => a.kubetriage.partial).length, delivered: report.delivered, duplicates: report.skippedAsDuplicate, failures: report.failures });
+    const report = await forwardGroup(group, { ...o.forward, deadline: o.forward.now() + o.forwardBudgetMs, ...(o.metrics ? { metrics: o.metrics } : {}) });
+    o.log?.({ msg: 'alertmanager group', requestId: c.get('requestId'), groupKey: parsed.value.groupKey, alerts: group.alerts.length, partial: group.alerts.filter((a) => a.kubetriage.partial).length, delivered: report.delivered, duplicates: report.skippedAsDuplicate, failures: report.failures });
     if (report.failures.length > 0) {
       // 5xx so Alertmanager retries the whole group; sinks that did take it are in the delivery record.
       const detail = report.failures.map((f) => `${f.sink}: ${f.reason} (${f.detail})`).join('; ');

@@ -1,7 +1,8 @@
 // One diagnose path for every entry point (REST, CLI, Alertmanager, PagerDuty): infer or take
 // the target, use inline evidence or collect it from the configured source, run the core.
 import type { DiagnoseOptions, DiagnoseResult, EvidenceBundle, KubeObject, Target } from '../core/types.ts';
-import { diagnose } from '../core/diagnose.ts';
+import { classify } from '../telemetry/classify.ts';
+import type { Metrics } from '../telemetry/metrics.ts';
 import { problem, type Problem } from '../http/problem.ts';
 import { resolveTarget } from '../alerts/resolve-target.ts';
 import type { EvidenceError, EvidenceSession } from '../evidence/source.ts';
@@ -39,6 +40,7 @@ export interface DiagnoseServiceDeps {
   /** Opens an evidence session; absent when only inline evidence is accepted. */
   openSession?: () => EvidenceSession;
   evidenceDescription?: string;
+  metrics?: Metrics;
 }
 
 export async function diagnoseRequest(req: DiagnoseRequest, deps: DiagnoseServiceDeps): Promise<{ ok: true; response: DiagnoseResponse } | { ok: false; problem: Problem }> {
@@ -62,6 +64,8 @@ export async function diagnoseRequest(req: DiagnoseRequest, deps: DiagnoseServic
   } else {
     return { ok: false, problem: problem('invalid-request', 400, 'no evidence source is configured; send objects inline', [{ path: 'objects', message: 'required' }]) };
   }
-  const result = diagnose(bundle, deps.diagnoseOptions);
+  const result = classify(bundle, deps.diagnoseOptions, deps.metrics);
+  deps.metrics?.diagnosis(result.diagnosis.id, partial);
+  for (const e of errors) deps.metrics?.evidenceError(e.reason);
   return { ok: true, response: { ...result, partial, errors, evidenceSource } };
 }

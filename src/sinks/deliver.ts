@@ -2,9 +2,12 @@
 // policy says so and the deadline allows. Never throws.
 import type { OutboundRequest, SendResult, SinkKind } from './sink.ts';
 import { classifyError, classifyStatus } from './retry-policy.ts';
+import { inSpan } from '../telemetry/tracing.ts';
 
 export interface DeliverOptions {
   kind: SinkKind;
+  /** The sink's configured name, for the span. */
+  sink?: string;
   fetch: typeof globalThis.fetch;
   /** Absolute deadline (ms since epoch, from the injected clock). */
   deadline: number;
@@ -21,7 +24,16 @@ export interface DeliveryOutcome {
   attempts: number;
 }
 
-export async function deliver(req: OutboundRequest, o: DeliverOptions): Promise<DeliveryOutcome> {
+export function deliver(req: OutboundRequest, o: DeliverOptions): Promise<DeliveryOutcome> {
+  return inSpan('kubetriage.sink.send', { 'kubetriage.sink.kind': o.kind, 'kubetriage.sink.name': o.sink ?? o.kind }, async (span) => {
+    const outcome = await deliverWithRetries(req, o);
+    span.setAttribute('kubetriage.sink.attempts', outcome.attempts);
+    span.setAttribute('kubetriage.sink.outcome', outcome.result.ok ? 'delivered' : outcome.result.reason);
+    return outcome;
+  });
+}
+
+async function deliverWithRetries(req: OutboundRequest, o: DeliverOptions): Promise<DeliveryOutcome> {
   const base = o.baseDelayMs ?? 200;
   const maxAttempts = o.maxAttempts ?? 5;
   const random = o.random ?? Math.random;

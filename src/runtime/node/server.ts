@@ -11,6 +11,8 @@ import type { EvidenceSource } from '../../evidence/source.ts';
 import { noEvidenceSource } from '../../evidence/source.ts';
 import { authConfigured } from '../../http/auth.ts';
 import { webhookSink } from '../../sinks/webhook.ts';
+import { createPromMetrics } from '../../telemetry/prom-metrics.ts';
+import { startTracing } from '../../telemetry/node-sdk.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const DEMO_CLUSTER_DIR = join(REPO_ROOT, 'examples/demo-cluster');
@@ -41,12 +43,14 @@ export async function startNodeServer(env: Record<string, string | undefined>): 
   if (open && !demo && config.KUBETRIAGE_AUTH_OPEN !== 'true') {
     throw new Error('no credentials are configured for the ingest routes: set KUBETRIAGE_AUTH_TOKEN or KUBETRIAGE_BASIC_AUTH (or KUBETRIAGE_AUTH_OPEN=true to run open on purpose)');
   }
+  const tracing = startTracing(env);
   const log = (entry: Record<string, unknown>) => console.log(JSON.stringify({ time: new Date().toISOString(), level: 'info', ...entry }));
   const app = createApp({
     evidence: source,
     auth,
     sinks: config.KUBETRIAGE_FORWARD_URL ? [webhookSink({ url: config.KUBETRIAGE_FORWARD_URL })] : [],
     dedupTtlMs: config.KUBETRIAGE_DEDUP_TTL_MS,
+    metrics: createPromMetrics(),
     log,
     openapiYaml: readFileSync(join(REPO_ROOT, 'openapi.yaml'), 'utf8'),
     maxBodyBytes: config.KUBETRIAGE_MAX_BODY_BYTES,
@@ -64,6 +68,9 @@ export async function startNodeServer(env: Record<string, string | undefined>): 
     : `kubetriage listening on :${port}, evidence from ${source.description}`);
   return {
     port,
-    close: () => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
+    close: async () => {
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await tracing?.shutdown();
+    },
   };
 }
