@@ -203,7 +203,8 @@ export function suggestLimit(limit: string): string {
 }
 
 function detect(snap: Snapshot): Finding[] {
-  return snap.scopePods.flatMap((pod) => containersOf(pod).map((c) => findingFor(snap, pod, c)).filter((f): f is Finding => f !== undefined));
+  // An evicted pod's containers show exit 137 / ContainerStatusUnknown: that is pod.evicted's to explain.
+  return snap.scopePods.filter((pod) => pod.status?.reason !== 'Evicted').flatMap((pod) => containersOf(pod).map((c) => findingFor(snap, pod, c)).filter((f): f is Finding => f !== undefined));
 }
 
 export const crashloop: RuleFamily = {
