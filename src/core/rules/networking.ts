@@ -394,10 +394,29 @@ function dnsKindOf(text: string): DnsKind | undefined {
   return undefined;
 }
 
+// Compiled once: these run on every log line of every container in scope.
+const DNS_RE = [
+  new RegExp(`\\blookup (${HOST}?)\\.?(?: on (\\[?[0-9A-Fa-f.:]+\\]?:\\d+))?: (.+)`),
+  new RegExp(`getaddrinfo (ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME)(?: (${HOST}))?`),
+  new RegExp(`\\bquery(?:A|AAAA|Srv|Txt|Cname|Any)? (ENOTFOUND|ETIMEOUT|ESERVFAIL|ECONNREFUSED|EREFUSED) (${HOST})`),
+  new RegExp(`UnknownHostException: (?:Failed to resolve '([^']+)'|(${HOST}))(?::? ?(.*))?`),
+  new RegExp(`Error -?\\d+ connecting to (${HOST}):\\d+\\. (Name or service not known|Temporary failure in name resolution|No address associated with hostname)`),
+  new RegExp(`Could not resolve host: (${HOST})`),
+  new RegExp(`bad address '(${HOST})`),
+  new RegExp(`can't resolve '(${HOST})'`),
+  new RegExp(`server can't find (${HOST}?)\\.?: (NXDOMAIN|SERVFAIL|REFUSED)`),
+  new RegExp(`host not found in upstream "(${HOST})`),
+  new RegExp(`(${HOST}) could not be resolved \\((\\d+): ([^)]+)\\)`),
+  new RegExp(`tcp connect \\((${HOST}):\\d+\\): non-existing domain`),
+  new RegExp(`php_network_getaddresses: getaddrinfo(?: for (${HOST}))? failed: (.+)`),
+  new RegExp(`connection to (${HOST}):\\d+`),
+  new RegExp(`\\((${HOST}):\\d+\\)`),
+];
+
 const DNS_PATTERNS: Array<(line: string) => DnsHit | undefined> = [
   // Go: dial tcp: lookup postgres on 10.96.0.10:53: no such host / read udp ...->10.96.0.10:53: i/o timeout
   (l) => {
-    const m = new RegExp(`\\blookup (${HOST}?)\\.?(?: on (\\[?[0-9A-Fa-f.:]+\\]?:\\d+))?: (.+)`).exec(l);
+    const m = DNS_RE[0]!.exec(l);
     const kind = m ? dnsKindOf(m[3]!) : undefined;
     if (!m || !kind) return undefined;
     // Without " on <server>", only resolver wording counts ("cache lookup failed: timeout" is not DNS).
@@ -407,9 +426,9 @@ const DNS_PATTERNS: Array<(line: string) => DnsHit | undefined> = [
   },
   // Node.js: getaddrinfo ENOTFOUND redis / getaddrinfo EAI_AGAIN redis / queryA ETIMEOUT redis
   (l) => {
-    const m = new RegExp(`getaddrinfo (ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME)(?: (${HOST}))?`).exec(l);
+    const m = DNS_RE[1]!.exec(l);
     if (m) return { kind: dnsKindOf(m[1]!) ?? 'unresolved', ...(m[2] ? { host: m[2] } : {}) };
-    const q = new RegExp(`\\bquery(?:A|AAAA|Srv|Txt|Cname|Any)? (ENOTFOUND|ETIMEOUT|ESERVFAIL|ECONNREFUSED|EREFUSED) (${HOST})`).exec(l);
+    const q = DNS_RE[2]!.exec(l);
     if (q) return { kind: q[1] === 'ENOTFOUND' ? 'nxdomain' : q[1] === 'ETIMEOUT' ? 'timeout' : 'servfail', host: q[2]!.replace(/^_[^.]+\._tcp\./, '') };
     return undefined;
   },
@@ -420,7 +439,7 @@ const DNS_PATTERNS: Array<(line: string) => DnsHit | undefined> = [
   },
   // Java: java.net.UnknownHostException: db[: Name or service not known] / Netty: Failed to resolve 'db'
   (l) => {
-    const m = new RegExp(`UnknownHostException: (?:Failed to resolve '([^']+)'|(${HOST}))(?::? ?(.*))?`).exec(l);
+    const m = DNS_RE[3]!.exec(l);
     if (!m) return undefined;
     const rest = m[3] ?? '';
     return { kind: /temporary failure|try again/i.test(rest) ? 'timeout' : 'nxdomain', host: (m[1] ?? m[2])! };
@@ -432,16 +451,16 @@ const DNS_PATTERNS: Array<(line: string) => DnsHit | undefined> = [
   },
   // redis-py: Error -2 connecting to redis:6379. Name or service not known.
   (l) => {
-    const m = new RegExp(`Error -?\\d+ connecting to (${HOST}):\\d+\\. (Name or service not known|Temporary failure in name resolution|No address associated with hostname)`).exec(l);
+    const m = DNS_RE[4]!.exec(l);
     return m ? { kind: dnsKindOf(m[2]!)!, host: m[1]! } : undefined;
   },
   // curl (6), busybox wget/nslookup, MySQL, nginx, Erlang/Elixir
   (l) => {
-    const m = new RegExp(`Could not resolve host: (${HOST})`).exec(l) ?? new RegExp(`bad address '(${HOST})`).exec(l) ?? new RegExp(`can't resolve '(${HOST})'`).exec(l);
+    const m = DNS_RE[5]!.exec(l) ?? DNS_RE[6]!.exec(l) ?? DNS_RE[7]!.exec(l);
     return m ? { kind: 'unresolved', host: m[1]!.replace(/\.$/, '') } : undefined;
   },
   (l) => {
-    const m = new RegExp(`server can't find (${HOST}?)\\.?: (NXDOMAIN|SERVFAIL|REFUSED)`).exec(l);
+    const m = DNS_RE[8]!.exec(l);
     return m ? { kind: m[2] === 'NXDOMAIN' ? 'nxdomain' : 'servfail', host: m[1]! } : undefined;
   },
   (l) => (/connection timed out; no servers could be reached/.test(l) ? { kind: 'timeout' } : undefined),
@@ -450,25 +469,25 @@ const DNS_PATTERNS: Array<(line: string) => DnsHit | undefined> = [
     return m ? { kind: 'nxdomain', host: m[1]! } : undefined;
   },
   (l) => {
-    const m = new RegExp(`host not found in upstream "(${HOST})`).exec(l);
+    const m = DNS_RE[9]!.exec(l);
     if (m) return { kind: 'nxdomain', host: m[1]! };
-    const r = new RegExp(`(${HOST}) could not be resolved \\((\\d+): ([^)]+)\\)`).exec(l);
+    const r = DNS_RE[10]!.exec(l);
     return r ? { kind: dnsKindOf(r[3]!) ?? 'unresolved', host: r[1]! } : undefined;
   },
   (l) => {
-    const m = new RegExp(`tcp connect \\((${HOST}):\\d+\\): non-existing domain`).exec(l);
+    const m = DNS_RE[11]!.exec(l);
     return m ? { kind: 'nxdomain', host: m[1]! } : undefined;
   },
   // PHP: php_network_getaddresses: getaddrinfo for mysql failed: Name or service not known
   (l) => {
-    const m = new RegExp(`php_network_getaddresses: getaddrinfo(?: for (${HOST}))? failed: (.+)`).exec(l);
+    const m = DNS_RE[12]!.exec(l);
     return m ? { kind: dnsKindOf(m[2]!) ?? 'unresolved', ...(m[1] ? { host: m[1] } : {}) } : undefined;
   },
   // glibc / getaddrinfo messages printed by Python, Ruby, Rust, .NET... with the host found nearby, if at all.
   (l) => {
     const m = /Name or service not known|Temporary failure in name resolution|No address associated with hostname|nodename nor servname provided|failed to lookup address information/i.exec(l);
     if (!m) return undefined;
-    const host = /host='([^']+)'/.exec(l)?.[1] ?? new RegExp(`connection to (${HOST}):\\d+`).exec(l)?.[1] ?? new RegExp(`\\((${HOST}):\\d+\\)`).exec(l)?.[1];
+    const host = /host='([^']+)'/.exec(l)?.[1] ?? DNS_RE[13]!.exec(l)?.[1] ?? DNS_RE[14]!.exec(l)?.[1];
     return { kind: dnsKindOf(m[0]) ?? 'unresolved', ...(host ? { host } : {}) };
   },
   // A bare timeout talking to a DNS server: read udp 10.244.1.7:39285->10.96.0.10:53: i/o timeout
@@ -478,7 +497,11 @@ const DNS_PATTERNS: Array<(line: string) => DnsHit | undefined> = [
   },
 ];
 
+/** Cheap gate: a line without any of these words cannot match a resolver error pattern. */
+const DNS_HINT = /lookup|getaddrinfo|query|translate host|UnknownHost|resolve|name or service|name resolution|no address associated|nodename|non-existing|can't find|no servers|server host|host not found|bad address|:53\b/i;
+
 export function parseDnsLine(line: string): DnsHit | undefined {
+  if (!DNS_HINT.test(line)) return undefined;
   for (const p of DNS_PATTERNS) {
     const hit = p(line);
     if (hit) return hit;
