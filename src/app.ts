@@ -13,6 +13,7 @@ import { alertmanagerRoutes } from './alertmanager/route.ts';
 import { DeliveryRecord } from './alertmanager/delivery-record.ts';
 import { authConfigured, requireAuth, type AuthOptions } from './http/auth.ts';
 import { problem, problemResponse } from './http/problem.ts';
+import { redactDeep } from './redact/redact.ts';
 
 export interface Clock {
   now(): number;
@@ -41,7 +42,7 @@ export interface AppDeps {
   forwardBudgetMs?: number;
   /** How long a forwarded notification is remembered, so re-deliveries are not forwarded twice (default 1 h). */
   dedupTtlMs?: number;
-  /** Applied to everything that leaves the service (responses and sinks). */
+  /** Applied to everything that leaves the service (responses and sinks); default: redactDeep. */
   redact?: <T>(value: T) => T;
   fetch?: typeof globalThis.fetch;
   clock?: Clock;
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps): Hono {
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const clock = deps.clock ?? systemClock;
   const auth = deps.auth && authConfigured(deps.auth) ? requireAuth(deps.auth) : undefined;
+  const redact = deps.redact ?? redactDeep;
   const openSession = () => deps.evidence.session({ signal: AbortSignal.timeout(deadlineMs) });
 
   app.use(requestId());
@@ -82,6 +84,7 @@ export function createApp(deps: AppDeps): Hono {
     maxBodyBytes,
     openSession,
     evidenceDescription: deps.evidence.description,
+    redact,
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
     ...(deps.diagnoseOptions ? { diagnoseOptions: deps.diagnoseOptions } : {}),
   }));
@@ -92,7 +95,7 @@ export function createApp(deps: AppDeps): Hono {
     forwardBudgetMs: deps.forwardBudgetMs ?? 8000,
     openSession: (o) => deps.evidence.session(o),
     ...(deps.diagnoseOptions ? { diagnoseOptions: deps.diagnoseOptions } : {}),
-    ...(deps.redact ? { redact: deps.redact } : {}),
+    redact,
     forward: {
       sinks: deps.sinks ?? [],
       ...(deps.routeAlert ? { route: deps.routeAlert } : {}),

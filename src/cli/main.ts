@@ -5,6 +5,7 @@ import { parseDiagnoseRequest, type DiagnoseRequest } from '../diagnose/request.
 import { diagnoseRequest, type DiagnoseServiceDeps } from '../diagnose/service.ts';
 import { problem } from '../http/problem.ts';
 import { renderResponse } from '../render/text.ts';
+import { redactDeep } from '../redact/redact.ts';
 
 export interface CliIo {
   readInput(path: string): Promise<string>;
@@ -62,8 +63,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stderr(USAGE);
     return 2;
   }
-  const print = (response: Parameters<typeof renderResponse>[0]) =>
+  const print = (unredacted: Parameters<typeof renderResponse>[0]) => {
+    const response = redactDeep(unredacted);
     io.stdout(values.format === 'text' ? renderResponse(response) : `${JSON.stringify(response, null, values.jsonl ? 0 : 2)}\n`);
+  };
   const lazyDeps = (() => {
     let deps: Promise<DiagnoseServiceDeps> | undefined;
     return () => (deps ??= io.evidence(values.context ? { context: values.context } : {}));

@@ -88,6 +88,15 @@ describe('POST /v1/diagnose', () => {
     expect(body.target).toMatchObject({ name: 'cart-1', container: 'cart' });
   });
 
+  it('redacts secrets in log lines before they leave in the response', async () => {
+    const res = await post(JSON.stringify({ objects: [pod({ name: 'app-1', containers: [{ name: 'app', restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { reason: 'Error', exitCode: 1 } } }] })],
+      logs: [{ container: 'app', previous: true, lines: ['connecting to postgres://app:s3cr3t-Pa55w0rd@db:5432/shop', 'FATAL: password authentication failed for user "app"'] }] }));
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    expect(text).toContain('password authentication failed');
+    expect(text).not.toContain('s3cr3t-Pa55w0rd');
+  });
+
   it('answers unknown routes with a 404 problem', async () => {
     await expectProblem(await app.request('/v1/nope'), 404);
   });

@@ -6,6 +6,8 @@ import { diagnoseRequest, type DiagnoseServiceDeps } from './service.ts';
 
 export interface DiagnoseRouteOptions extends DiagnoseServiceDeps {
   maxBodyBytes: number;
+  /** Applied to the response: evidence can carry log lines and event messages. */
+  redact: <T>(value: T) => T;
 }
 
 export function diagnoseRoutes(options: DiagnoseRouteOptions): Hono<{ Variables: JsonBodyVariables }> {
@@ -15,7 +17,7 @@ export function diagnoseRoutes(options: DiagnoseRouteOptions): Hono<{ Variables:
     if (!parsed.ok) return problemResponse(c, parsed.problem);
     const result = await diagnoseRequest(parsed.value, options);
     if (!result.ok) return problemResponse(c, result.problem);
-    return c.json(result.response);
+    return c.json(options.redact(result.response));
   });
   return routes;
 }
