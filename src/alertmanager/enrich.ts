@@ -48,7 +48,7 @@ export async function alertKeyOf(alert: WebhookAlert, groupKey: string | undefin
 }
 
 /** Resolves when the evidence arrives or the deadline passes, whichever is first. */
-function withinDeadline(collect: Promise<CollectedEvidence>, signal: AbortSignal, what: string): Promise<CollectedEvidence> {
+export function withinDeadline(collect: Promise<CollectedEvidence>, signal: AbortSignal, what: string): Promise<CollectedEvidence> {
   const timedOut = (): CollectedEvidence => ({ objects: [], logs: [], partial: true, errors: [{ reason: 'timeout', resource: what, message: `evidence for ${what} did not arrive before the deadline` }] });
   if (signal.aborted) return Promise.resolve(timedOut());
   return new Promise((resolve) => {
