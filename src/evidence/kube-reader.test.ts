@@ -1,0 +1,570 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startKubeApiServer } from '../../test/support/kube-api-server.ts';
+import type { ClusterSnapshot, KubeApiServer, KubeObjectLike, RequestLogEntry } from '../../test/support/kube-api-server.ts';
+import type { Target } from '../core/types.ts';
+import { boundLog, kubeEvidenceSource, loadKubeConfig, type KubeEvidenceOptions } from './kube-reader.ts';
+import type { CollectedEvidence } from './source.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Fixture: shop/cart (Deployment → ReplicaSet → crash-looping pods), shop/postgres (StatefulSet
+// with a claim), a Service, events, logs, and a Secret + ConfigMap that must never be read.
+
+const NS = 'shop';
+const RS = 'cart-7d9f8b6c5d';
+const POD = `${RS}-x2x9k`;
+const SAFE = 'bcdfghjklmnpqrstvwxz2456789';
+const siblingNames = Array.from({ length: 19 }, (_, i) => `${RS}-${SAFE[i]}${SAFE[(i + 3) % SAFE.length]}x9k`);
+
+function cartPod(name: string, extra: { node?: string | null; restarts?: number } = {}): KubeObjectLike {
+  const restarts = extra.restarts ?? 5;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: NS,
+      uid: `uid-${name}`,
+      labels: { app: 'cart', 'pod-template-hash': '7d9f8b6c5d' },
+      creationTimestamp: '2024-05-01T09:55:00Z',
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: RS, uid: 'uid-rs', controller: true }],
+    },
+    spec: {
+      ...(extra.node === null ? {} : { nodeName: extra.node ?? 'node-1' }),
+      containers: [{ name: 'app', image: 'registry.example/cart:2.1' }],
+      volumes: [{ name: 'config', configMap: { name: 'cart-config' } }, { name: 'creds', secret: { secretName: 'cart-db' } }],
+    },
+    status: {
+      phase: 'Running',
+      startTime: '2024-05-01T09:55:01Z',
+      containerStatuses: [{
+        name: 'app',
+        ready: false,
+        restartCount: restarts,
+        image: 'registry.example/cart:2.1',
+        state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container=app' } },
+        lastState: { terminated: { reason: 'Error', exitCode: 1, startedAt: '2024-05-01T10:03:00Z', finishedAt: '2024-05-01T10:03:02Z' } },
+      }],
+    },
+  };
+}
+
+function coreEvent(name: string, kind: string, involved: string, reason: string, type: string, message: string, ns = NS): KubeObjectLike {
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name, namespace: ns, uid: `uid-${name}`, creationTimestamp: '2024-05-01T10:00:00Z' },
+    involvedObject: { kind, name: involved, namespace: kind === 'Node' ? '' : ns, apiVersion: 'v1' },
+    reason,
+    type,
+    message,
+    count: 3,
+    source: { component: 'kubelet', host: 'node-1' },
+    firstTimestamp: '2024-05-01T10:00:00Z',
+    lastTimestamp: '2024-05-01T10:04:00Z',
+  };
+}
+
+const PREVIOUS_LOG = [
+  'starting cart 2.1',
+  'connecting to postgres://cart:hunter2@db:5432/cart',
+  'Error: connect ECONNREFUSED 10.0.0.12:5432',
+  'exiting with code 1',
+].join('\n') + '\n';
+
+function fixture(): ClusterSnapshot {
+  return {
+    objects: [
+      { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1', uid: 'uid-node-1' }, spec: {}, status: { conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: '2024-05-01T10:04:00Z' }] } },
+      {
+        apiVersion: 'apps/v1', kind: 'Deployment',
+        metadata: { name: 'cart', namespace: NS, uid: 'uid-deploy', creationTimestamp: '2024-04-01T00:00:00Z' },
+        spec: { replicas: 20, selector: { matchLabels: { app: 'cart' } }, template: { metadata: { labels: { app: 'cart' } }, spec: { containers: [{ name: 'app', image: 'registry.example/cart:2.1' }] } } },
+        status: { replicas: 20, availableReplicas: 0, conditions: [{ type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', lastTransitionTime: '2024-05-01T10:00:00Z' }] },
+      },
+      {
+        apiVersion: 'apps/v1', kind: 'ReplicaSet',
+        metadata: {
+          name: RS, namespace: NS, uid: 'uid-rs', labels: { app: 'cart', 'pod-template-hash': '7d9f8b6c5d' },
+          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'cart', uid: 'uid-deploy', controller: true }],
+        },
+        spec: { replicas: 20, selector: { matchLabels: { app: 'cart', 'pod-template-hash': '7d9f8b6c5d' } } },
+        status: { replicas: 20 },
+      },
+      cartPod(POD),
+      ...siblingNames.map((n) => cartPod(n)),
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'cart', namespace: NS, uid: 'uid-svc-cart' }, spec: { selector: { app: 'cart' }, ports: [{ port: 80, targetPort: 8080 }] } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'postgres', namespace: NS, uid: 'uid-svc-pg' }, spec: { selector: { app: 'postgres' }, ports: [{ port: 5432 }] } },
+      {
+        apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+        metadata: { name: 'cart-abcde', namespace: NS, labels: { 'kubernetes.io/service-name': 'cart' } },
+        addressType: 'IPv4', endpoints: [], ports: [{ port: 8080 }],
+      },
+      {
+        apiVersion: 'apps/v1', kind: 'StatefulSet',
+        metadata: { name: 'postgres', namespace: NS, uid: 'uid-sts' },
+        spec: { replicas: 1, selector: { matchLabels: { app: 'postgres' } }, volumeClaimTemplates: [{ metadata: { name: 'data' } }] },
+      },
+      {
+        apiVersion: 'v1', kind: 'Pod',
+        metadata: { name: 'postgres-0', namespace: NS, uid: 'uid-pg-0', labels: { app: 'postgres' }, ownerReferences: [{ kind: 'StatefulSet', name: 'postgres', controller: true }] },
+        spec: { containers: [{ name: 'postgres' }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data-postgres-0' } }] },
+        status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' }] },
+      },
+      { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data-postgres-0', namespace: NS }, spec: { storageClassName: 'fast' }, status: { phase: 'Pending' } },
+      { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'standard' }, provisioner: 'kubernetes.io/no-provisioner' },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cart-db', namespace: NS }, data: { password: 'aHVudGVyMg==' } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cart-config', namespace: NS }, data: { DB_HOST: 'db' } },
+      coreEvent('cart.backoff', 'Pod', POD, 'BackOff', 'Warning', 'Back-off restarting failed container app in pod'),
+      coreEvent('cart.pulled', 'Pod', POD, 'Pulled', 'Normal', 'Container image "registry.example/cart:2.1" already present on machine'),
+      coreEvent('rs.create', 'ReplicaSet', RS, 'SuccessfulCreate', 'Normal', `Created pod: ${POD}`),
+      coreEvent('deploy.scale', 'Deployment', 'cart', 'ScalingReplicaSet', 'Normal', `Scaled up replica set ${RS} to 20`),
+      coreEvent('pg.sched', 'Pod', 'postgres-0', 'FailedScheduling', 'Warning', '0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims.'),
+      coreEvent('node.notready', 'Node', 'node-1', 'NodeNotReady', 'Warning', 'Node node-1 status is now: NodeNotReady', 'default'),
+    ],
+    logs: [
+      { namespace: NS, pod: POD, container: 'app', previous: true, text: PREVIOUS_LOG },
+      ...siblingNames.map((n) => ({ namespace: NS, pod: n, container: 'app', previous: true, text: PREVIOUS_LOG })),
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+
+let server: KubeApiServer;
+let dir: string;
+
+function kubeConfigFor(s: KubeApiServer, opts: { token?: string; contextName?: string } = {}): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromString(s.kubeconfigYaml(opts));
+  return kc;
+}
+
+function source(extra: Partial<KubeEvidenceOptions> = {}, s: KubeApiServer = server) {
+  return kubeEvidenceSource({ kubeConfig: kubeConfigFor(s), ...extra });
+}
+
+const podTarget = (name = POD): Target => ({ kind: 'Pod', namespace: NS, name });
+
+async function collect(target: Target, extra: Partial<KubeEvidenceOptions> = {}, deadlineMs = 5000): Promise<CollectedEvidence> {
+  return source(extra).session({ signal: AbortSignal.timeout(deadlineMs) }).collect(target);
+}
+
+const names = (e: CollectedEvidence, kind: string) =>
+  e.objects.filter((o) => o.kind === kind).map((o) => (o.metadata as { name?: string }).name).sort();
+
+const resourceRequests = (kind: string) => server.requests.filter((r) => r.resource === kind);
+
+/** Sequential depth of the request log: a request is one level deeper than any request that had finished when it started. */
+function criticalPath(requests: RequestLogEntry[], latencyMs: number): number {
+  const sorted = [...requests].sort((a, b) => a.at - b.at);
+  const depth: number[] = [];
+  sorted.forEach((r, i) => {
+    let d = 1;
+    for (let j = 0; j < i; j++) if (sorted[j]!.at + latencyMs * 0.9 <= r.at) d = Math.max(d, depth[j]! + 1);
+    depth.push(d);
+  });
+  return Math.max(0, ...depth);
+}
+
+beforeAll(async () => {
+  server = await startKubeApiServer({ snapshot: fixture() });
+  dir = mkdtempSync(join(tmpdir(), 'kubetriage-reader-'));
+});
+
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  server.clearFaults();
+  server.setLatency(0);
+  server.resetRequests();
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('kubeEvidenceSource: a crash-looping pod', () => {
+  it('returns the pod, its events, its ReplicaSet and Deployment, the node and the previous log, redacted', async () => {
+    const e = await collect(podTarget(), { redactLine: (l) => l.replace(/:\/\/([^:]+):[^@]+@/, '://$1:***@') });
+    expect(e.errors).toEqual([]);
+    expect(e.partial).toBe(false);
+    expect(names(e, 'Pod')).toEqual([POD]);
+    expect(names(e, 'ReplicaSet')).toEqual([RS]);
+    expect(names(e, 'Deployment')).toEqual(['cart']);
+    expect(names(e, 'Node')).toEqual(['node-1']);
+    expect(names(e, 'Service')).toEqual(['cart', 'postgres']);
+    expect(names(e, 'EndpointSlice')).toEqual(['cart-abcde']);
+    // Pod events once (core and events.k8s.io deduplicated by uid) plus the owners' events.
+    expect(names(e, 'Event')).toEqual(['cart.backoff', 'cart.pulled', 'deploy.scale']);
+    expect(e.logs).toEqual([{
+      namespace: NS, pod: POD, container: 'app', previous: true,
+      lines: ['starting cart 2.1', 'connecting to postgres://cart:***@db:5432/cart', 'Error: connect ECONNREFUSED 10.0.0.12:5432', 'exiting with code 1'],
+    }]);
+  });
+
+  it('keeps the Kubernetes JSON wire shape: string timestamps, kind/apiVersion on every list item', async () => {
+    const e = await collect(podTarget());
+    for (const o of e.objects) {
+      expect(typeof o.apiVersion).toBe('string');
+      expect(typeof o.kind).toBe('string');
+    }
+    const pod = e.objects.find((o) => o.kind === 'Pod')!;
+    expect(pod.apiVersion).toBe('v1');
+    expect((pod.status as { startTime: unknown }).startTime).toBe('2024-05-01T09:55:01Z');
+    const svc = e.objects.find((o) => o.kind === 'Service')!;
+    expect(svc.apiVersion).toBe('v1');
+    const slice = e.objects.find((o) => o.kind === 'EndpointSlice')!;
+    expect(slice.apiVersion).toBe('discovery.k8s.io/v1');
+    const ev = e.objects.find((o) => o.kind === 'Event')!;
+    expect(ev['lastTimestamp']).toBe('2024-05-01T10:04:00Z');
+    // Round-trips through JSON unchanged (no Dates, no classes).
+    expect(JSON.parse(JSON.stringify(e.objects))).toEqual(e.objects);
+  });
+
+  it('never lists pods cluster-wide and never touches Secrets or ConfigMaps', async () => {
+    await collect(podTarget());
+    await collect({ kind: 'Deployment', namespace: NS, name: 'cart' });
+    await collect({ kind: 'Service', namespace: NS, name: 'cart' });
+    await collect({ kind: 'StatefulSet', namespace: NS, name: 'postgres' });
+    await collect({ kind: 'PersistentVolumeClaim', namespace: NS, name: 'data-postgres-0' });
+    expect(server.requests.length).toBeGreaterThan(20);
+    for (const r of server.requests) {
+      expect(r.path).not.toBe('/api/v1/pods');
+      expect(r.path).not.toMatch(/secrets|configmaps/);
+      expect(r.method).toBe('GET');
+      if (r.verb === 'list') expect(r.namespace !== undefined || ['nodes', 'storageclasses', 'persistentvolumes'].includes(r.resource!)).toBe(true);
+    }
+  });
+
+  it('takes at most 2 sequential rounds for a pod (latency 200ms, from the request log)', async () => {
+    server.setLatency(200);
+    const e = await collect(podTarget());
+    expect(e.partial).toBe(false);
+    const requests = server.requests.filter((r) => r.resource);
+    expect(criticalPath(requests, 200)).toBe(2);
+    // Round 1 is the pod, its events, the guessed owners and the Services; the log is in round 2.
+    const first = Math.min(...requests.map((r) => r.at));
+    const round1 = requests.filter((r) => r.at < first + 180).map((r) => `${r.resource} ${r.name ?? ''}`.trim()).sort();
+    expect(round1).toEqual(['deployments cart', 'events', 'events', `pods ${POD}`, `replicasets ${RS}`, 'services']);
+  });
+});
+
+describe('kubeEvidenceSource: one session, many alerts', () => {
+  it('20 pods of one Deployment: the Deployment, ReplicaSet, Services and Node are fetched once', async () => {
+    const session = source().session({ signal: AbortSignal.timeout(10_000) });
+    const pods = [POD, ...siblingNames];
+    const results = await Promise.all(pods.map((p) => session.collect(podTarget(p))));
+    for (const r of results) {
+      expect(r.errors).toEqual([]);
+      expect(names(r, 'Deployment')).toEqual(['cart']);
+      expect(r.logs).toHaveLength(1);
+    }
+    const count = (pred: (r: RequestLogEntry) => boolean) => server.requests.filter(pred).length;
+    expect(count((r) => r.resource === 'deployments')).toBe(1);
+    expect(count((r) => r.resource === 'replicasets')).toBe(1);
+    expect(count((r) => r.resource === 'services')).toBe(1);
+    expect(count((r) => r.resource === 'nodes')).toBe(1);
+    expect(count((r) => r.resource === 'endpointslices')).toBe(1);
+    expect(count((r) => r.resource === 'pods')).toBe(20);
+    expect(count((r) => r.resource === 'pods/log')).toBe(20);
+    expect(count((r) => r.resource === 'events')).toBe(20 * 2 + 1);
+    // Per pod: GET pod, events (core + events.k8s.io), previous log = 4; shared: Deployment,
+    // ReplicaSet, Services, Node, EndpointSlices, Deployment events = 6.
+    expect(server.requests).toHaveLength(20 * 4 + 6);
+
+    // A 50-alert storm about one pod: 10 calls; about two pods of the Deployment: 14.
+    for (const [pods, calls] of [[[POD], 10], [[POD, siblingNames[0]!], 14]] as const) {
+      server.resetRequests();
+      const storm = source().session({ signal: AbortSignal.timeout(10_000) });
+      const all = await Promise.all(Array.from({ length: 50 }, (_, i) => storm.collect(podTarget(pods[i % pods.length]))));
+      expect(all.every((r) => r.errors.length === 0 && r.logs.length === 1)).toBe(true);
+      expect(server.requests).toHaveLength(calls);
+    }
+  });
+});
+
+describe('kubeEvidenceSource: faults become partial evidence with readable reasons', () => {
+  it('401: the API server rejected the credentials', async () => {
+    const secured = await startKubeApiServer({ snapshot: fixture(), token: 'right-token' });
+    try {
+      const kc = kubeConfigFor(secured, { token: 'wrong-token' });
+      const e = await kubeEvidenceSource({ kubeConfig: kc }).session({ signal: AbortSignal.timeout(5000) }).collect(podTarget());
+      expect(e.partial).toBe(true);
+      expect(e.objects).toEqual([]);
+      expect(e.errors.length).toBeGreaterThan(0);
+      expect(e.errors.every((x) => x.reason === 'unauthorized' && x.status === 401)).toBe(true);
+      expect(e.errors[0]!.message).toMatch(/rejected kubetriage's credentials/);
+      const good = await kubeEvidenceSource({ kubeConfig: kubeConfigFor(secured, { token: 'right-token' }) }).session({ signal: AbortSignal.timeout(5000) }).collect(podTarget());
+      expect(good.errors).toEqual([]);
+    } finally {
+      await secured.close();
+    }
+  });
+
+  it('403 on pods/log: the RBAC message becomes "grant get on pods/log"', async () => {
+    server.inject({ match: { resource: 'pods/log' }, action: { status: 403 } });
+    server.inject({ match: { resource: 'deployments.apps' }, action: { status: 403 } });
+    const e = await collect(podTarget());
+    expect(e.partial).toBe(true);
+    expect(e.logs).toEqual([]);
+    expect(names(e, 'Pod')).toEqual([POD]);
+    const log = e.errors.find((x) => x.resource.startsWith('pods/log'))!;
+    expect(log).toMatchObject({ reason: 'forbidden', status: 403, message: 'cannot get pods/log in namespace shop: grant get on pods/log', resource: `pods/log shop/${POD} (container app, previous)` });
+    const dep = e.errors.find((x) => x.resource.startsWith('deployments'))!;
+    expect(dep.message).toBe('cannot get deployments.apps in namespace shop: grant get on deployments.apps');
+  });
+
+  it('404 on the target: "pod shop/x no longer exists", and its events are still returned', async () => {
+    const gone = `${RS}-gqn2b`;
+    server.store.add(coreEvent('gone.killing', 'Pod', gone, 'Killing', 'Normal', 'Stopping container app'));
+    try {
+      const e = await collect(podTarget(gone));
+      expect(e.partial).toBe(true);
+      expect(e.errors).toEqual([{ reason: 'gone', resource: `pods shop/${gone}`, message: `pod shop/${gone} no longer exists`, status: 404 }]);
+      expect(names(e, 'Event')).toEqual(['gone.killing']);
+      // Owner guesses that exist are still useful context; the missing pod plans no round 2.
+      expect(names(e, 'Deployment')).toEqual(['cart']);
+      expect(e.logs).toEqual([]);
+    } finally {
+      server.store.remove('Event', NS, 'gone.killing');
+    }
+  });
+
+  it('a 404 on an owner guessed from the name is silent', async () => {
+    server.inject({ match: { resource: 'deployments' }, action: { status: 404 } });
+    const e = await collect(podTarget());
+    expect(e.errors).toEqual([]);
+    expect(names(e, 'Deployment')).toEqual([]);
+  });
+
+  it('429 with Retry-After that fits the deadline: waited out once, then read', async () => {
+    server.inject({ match: { resource: 'pods', name: POD }, times: 1, action: { status: 429, retryAfterSeconds: 1 } });
+    const e = await collect(podTarget(), {}, 5000);
+    expect(e.errors).toEqual([]);
+    expect(names(e, 'Pod')).toEqual([POD]);
+    expect(resourceRequests('pods').filter((r) => r.name === POD).map((r) => r.status)).toEqual([429, 200]);
+  });
+
+  it('429 with a Retry-After beyond the deadline: reported, not waited', async () => {
+    server.inject({ match: { resource: 'pods', name: POD }, action: { status: 429, retryAfterSeconds: 30 } });
+    const started = Date.now();
+    const e = await collect(podTarget(), { deadlineMs: 3000 }, 3000);
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(e.partial).toBe(true);
+    expect(e.errors).toHaveLength(1);
+    expect(e.errors[0]).toMatchObject({ reason: 'rate-limited', status: 429, resource: `pods shop/${POD}` });
+    expect(e.errors[0]!.message).toMatch(/Retry-After 30s.*does not fit/);
+    expect(names(e, 'Event').length).toBeGreaterThan(0);
+  });
+
+  it('500: server-error with the server message', async () => {
+    server.inject({ match: { resource: 'services' }, action: { status: 500, message: 'etcdserver: request timed out' } });
+    const e = await collect(podTarget());
+    expect(e.partial).toBe(true);
+    expect(e.errors).toEqual([{ reason: 'server-error', status: 500, resource: 'services in shop', message: 'the API server failed reading services in shop (HTTP 500): etcdserver: request timed out' }]);
+    expect(e.logs).toHaveLength(1);
+  });
+
+  it('a hung request and a short deadline: collect() resolves with what it has, partial "timeout" naming the resource', async () => {
+    server.inject({ match: { resource: 'services' }, action: { kind: 'hang' } });
+    const started = Date.now();
+    const e = await collect(podTarget(), {}, 400);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(e.partial).toBe(true);
+    expect(names(e, 'Pod')).toEqual([POD]);
+    expect(e.errors.some((x) => x.reason === 'timeout' && x.resource === 'services in shop')).toBe(true);
+    // Round 2 started after the deadline: its fetches are named too.
+    expect(e.errors.every((x) => x.reason === 'timeout')).toBe(true);
+    expect(e.errors.some((x) => x.resource.startsWith('pods/log'))).toBe(true);
+  });
+
+  it('connection reset, refused connection and truncated JSON', async () => {
+    server.inject({ match: { resource: 'services' }, action: { kind: 'reset' } });
+    server.inject({ match: { resource: 'deployments' }, action: { kind: 'refuse' } });
+    server.inject({ match: { resource: 'replicasets' }, action: { kind: 'truncated-json' } });
+    const e = await collect(podTarget());
+    expect(e.partial).toBe(true);
+    const by = (prefix: string) => e.errors.find((x) => x.resource.startsWith(prefix));
+    expect(by('services')).toMatchObject({ reason: 'unreachable' });
+    expect(by('services')!.message).toMatch(/connection reset/);
+    expect(by('deployments')).toMatchObject({ reason: 'unreachable' });
+    expect(by('replicasets')).toMatchObject({ reason: 'invalid-response' });
+    expect(by('replicasets')!.message).toMatch(/invalid response/);
+    expect(names(e, 'Pod')).toEqual([POD]);
+    expect(e.logs).toHaveLength(1);
+  });
+
+  it('an API server that is not listening: every fetch unreachable, no throw', async () => {
+    const dead = await startKubeApiServer({ snapshot: { objects: [], logs: [] } });
+    const kc = kubeConfigFor(dead);
+    await dead.close();
+    const e = await kubeEvidenceSource({ kubeConfig: kc }).session({ signal: AbortSignal.timeout(3000) }).collect(podTarget());
+    expect(e.partial).toBe(true);
+    expect(e.errors.length).toBeGreaterThan(0);
+    expect(e.errors.every((x) => x.reason === 'unreachable')).toBe(true);
+    expect(e.errors[0]!.message).toMatch(/connection refused/);
+  });
+
+  it('pods/log quirks: no node (204) and no previous instance (400) are not errors; kubelet dial errors and a gone node are', async () => {
+    server.store.add(cartPod(`${RS}-nonde`, { node: null }));
+    server.store.add(cartPod(`${RS}-nprev`));
+    try {
+      const a = await collect(podTarget(`${RS}-nonde`));
+      expect(a.errors).toEqual([]);
+      expect(a.logs).toEqual([]);
+      expect(resourceRequests('pods/log').map((r) => r.status)).toEqual([204]);
+
+      const b = await collect(podTarget(`${RS}-nprev`));
+      expect(b.errors).toEqual([]);
+      expect(b.logs).toEqual([]);
+
+      server.inject({
+        match: { resource: 'pods/log' },
+        action: { status: 500, message: `Get "https://10.0.0.5:10250/containerLogs/shop/${POD}/app?previous=true": dial tcp 10.0.0.5:10250: connect: connection refused` },
+      });
+      const c = await collect(podTarget());
+      expect(c.errors).toEqual([{ reason: 'unreachable', status: 500, resource: `pods/log shop/${POD} (container app, previous)`, message: expect.stringMatching(/^cannot read logs: kubelet on node node-1 unreachable/) }]);
+      server.clearFaults();
+
+      server.inject({ match: { resource: 'pods/log' }, action: { status: 404, message: 'pods "node-1" not found' } });
+      const d = await collect(podTarget());
+      expect(d.errors).toEqual([{ reason: 'not-found', status: 404, resource: `pods/log shop/${POD} (container app, previous)`, message: `cannot read logs of pod shop/${POD}: its node node-1 no longer exists` }]);
+    } finally {
+      server.store.remove('Pod', NS, `${RS}-nonde`);
+      server.store.remove('Pod', NS, `${RS}-nprev`);
+    }
+  });
+});
+
+describe('kubeEvidenceSource: clusters and contexts', () => {
+  it('an alert cluster label that is not in the map: every collect is partial "unknown-cluster"', async () => {
+    const src = source({ clusters: { 'prod-eu': 'kubetriage-test', staging: 'kubetriage-test' } });
+    const e = await src.session({ signal: AbortSignal.timeout(1000), cluster: 'prod-us' }).collect(podTarget());
+    expect(e).toEqual({
+      objects: [], logs: [], partial: true,
+      errors: [{ reason: 'unknown-cluster', resource: `Pod shop/${POD}`, message: 'cluster "prod-us" is not in KUBETRIAGE_CLUSTERS; known: prod-eu, staging' }],
+    });
+    expect(server.requests).toEqual([]);
+    const ok = await src.session({ signal: AbortSignal.timeout(5000), cluster: 'prod-eu' }).collect(podTarget());
+    expect(ok.errors).toEqual([]);
+  });
+
+  it('maps cluster labels to their contexts', async () => {
+    const other = await startKubeApiServer({ snapshot: { objects: [cartPod(POD)], logs: [] } });
+    try {
+      const kc = new KubeConfig();
+      kc.loadFromString(server.kubeconfigYaml({ contextName: 'main' }));
+      const second = new KubeConfig();
+      second.loadFromString(other.kubeconfigYaml({ contextName: 'other' }));
+      kc.mergeConfig(second);
+      kc.setCurrentContext('main');
+      const src = kubeEvidenceSource({ kubeConfig: kc, clusters: { a: 'main', b: 'other', c: 'missing' } });
+      expect(src.description).toContain(server.url);
+      const onB = await src.session({ signal: AbortSignal.timeout(5000), cluster: 'b' }).collect(podTarget());
+      expect(names(onB, 'Pod')).toEqual([POD]);
+      expect(names(onB, 'Deployment')).toEqual([]);
+      expect(other.requests.length).toBeGreaterThan(0);
+      expect(server.requests).toEqual([]);
+      const onC = await src.session({ signal: AbortSignal.timeout(5000), cluster: 'c' }).collect(podTarget());
+      expect(onC.errors[0]).toMatchObject({ reason: 'not-configured' });
+      expect(onC.errors[0]!.message).toMatch(/context "missing" is not in the kubeconfig/);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('reads over HTTPS with the generated CA', async () => {
+    const secure = await startKubeApiServer({ snapshot: fixture(), tls: true, token: 'tls-token-123' });
+    try {
+      expect(secure.url).toMatch(/^https:/);
+      const path = join(dir, 'tls.kubeconfig');
+      secure.writeKubeconfig(path);
+      const kc = loadKubeConfig({ KUBECONFIG: path });
+      const e = await kubeEvidenceSource({ kubeConfig: kc }).session({ signal: AbortSignal.timeout(5000) }).collect(podTarget());
+      expect(e.errors).toEqual([]);
+      expect(names(e, 'Pod')).toEqual([POD]);
+      expect(e.logs).toHaveLength(1);
+      expect(secure.requests.every((r) => r.status === 200)).toBe(true);
+    } finally {
+      await secure.close();
+    }
+  });
+
+  it('loadKubeConfig: $KUBECONFIG first (several files merged), and a readable error when nothing is configured', () => {
+    const a = join(dir, 'a.kubeconfig');
+    const b = join(dir, 'b.kubeconfig');
+    writeFileSync(a, server.kubeconfigYaml({ contextName: 'ctx-a' }));
+    writeFileSync(b, server.kubeconfigYaml({ contextName: 'ctx-b' }));
+    const kc = loadKubeConfig({ KUBECONFIG: `${a}:${b}` });
+    expect(kc.getCurrentContext()).toBe('ctx-a');
+    expect(kc.getContexts().map((c) => c.name).sort()).toEqual(['ctx-a', 'ctx-b']);
+    expect(loadKubeConfig({ KUBECONFIG: `${join(dir, 'missing')}:${b}` }).getCurrentContext()).toBe('ctx-b');
+    expect(() => loadKubeConfig({ HOME: join(dir, 'nowhere') })).toThrow(/no Kubernetes configuration found/);
+  });
+});
+
+describe('kubeEvidenceSource: other targets', () => {
+  it('Deployment: object, events, pods by selector, ReplicaSets, then logs of one pod per distinct failure (3 rounds)', async () => {
+    server.setLatency(100);
+    const e = await collect({ kind: 'Deployment', namespace: NS, name: 'cart' });
+    expect(e.errors).toEqual([]);
+    expect(names(e, 'Deployment')).toEqual(['cart']);
+    expect(names(e, 'ReplicaSet')).toEqual([RS]);
+    expect(names(e, 'Pod')).toHaveLength(20);
+    // All 20 pods fail the same way: one log.
+    expect(e.logs).toHaveLength(1);
+    const podLists = resourceRequests('pods').filter((r) => r.verb === 'list');
+    expect(podLists.map((r) => r.query['labelSelector'])).toEqual(['app=cart']);
+    expect(criticalPath(server.requests, 100)).toBe(3);
+  });
+
+  it('Node: node, events, and the pods on it through spec.nodeName', async () => {
+    const e = await collect({ kind: 'Node', name: 'node-1' });
+    expect(e.errors).toEqual([]);
+    expect(names(e, 'Node')).toEqual(['node-1']);
+    expect(names(e, 'Event')).toEqual(['node.notready']);
+    expect(names(e, 'Pod')).toHaveLength(20);
+    const podList = resourceRequests('pods')[0]!;
+    expect(podList.path).toBe('/api/v1/pods');
+    expect(podList.query).toMatchObject({ fieldSelector: 'spec.nodeName=node-1', limit: '200' });
+  });
+
+  it('StatefulSet pod: the StatefulSet guessed from the ordinal, the claim and the StorageClasses', async () => {
+    const e = await collect(podTarget('postgres-0'));
+    expect(e.errors).toEqual([]);
+    expect(names(e, 'StatefulSet')).toEqual(['postgres']);
+    expect(names(e, 'PersistentVolumeClaim')).toEqual(['data-postgres-0']);
+    expect(names(e, 'StorageClass')).toEqual(['standard']);
+    expect(names(e, 'Event')).toEqual(['pg.sched']);
+  });
+
+  it('Service: the service, its EndpointSlices and Endpoints, and the selected pods', async () => {
+    const e = await collect({ kind: 'Service', namespace: NS, name: 'cart' });
+    expect(e.errors).toEqual([]);
+    expect(names(e, 'EndpointSlice')).toEqual(['cart-abcde']);
+    expect(names(e, 'Pod')).toHaveLength(20);
+  });
+
+  it('an unknown target kind is reported, not thrown', async () => {
+    const e = await collect({ kind: 'Ingress', namespace: NS, name: 'web' });
+    expect(e.errors[0]).toMatchObject({ reason: 'invalid-target' });
+    expect(server.requests).toEqual([]);
+  });
+});
+
+describe('boundLog', () => {
+  const id = (l: string) => l;
+  it('keeps the newest lines within tailLines and limitBytes', () => {
+    expect(boundLog('a\nb\nc\n', 2, 1000, id)).toEqual({ lines: ['b', 'c'], truncated: true });
+    expect(boundLog('aaaa\nbbbb\ncccc\n', 10, 10, id)).toEqual({ lines: ['bbbb', 'cccc'], truncated: true });
+    expect(boundLog('x'.repeat(50), 10, 8, id)).toEqual({ lines: ['xxxxxxxx'], truncated: true });
+    expect(boundLog('a\r\nb\r\n', 10, 100, (l) => l.toUpperCase())).toEqual({ lines: ['A', 'B'], truncated: false });
+    expect(boundLog('', 10, 100, id)).toEqual({ lines: [], truncated: false });
+  });
+});

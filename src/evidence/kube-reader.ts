@@ -1,0 +1,538 @@
+// The live cluster reader: an EvidenceSource over the Kubernetes API.
+//
+// Transport: @kubernetes/client-node's KubeConfig does everything a kubeconfig can ask for
+// (contexts, bearer tokens and rotating service-account token files, exec and OIDC
+// credential plugins, client certificates, CA bundles, insecure-skip-tls-verify,
+// tls-server-name, proxies) through `applyToHTTPSOptions`, which yields the headers and the
+// http(s) Agent for a request. The GET itself goes through node:http(s) with that agent and
+// the raw JSON is kept as is. Why not the typed APIs: client-node 2.x deserializes into model
+// classes (Date objects instead of the wire's strings, MicroTime precision lost, unknown
+// fields dropped), has no per-request timeout or abort (the deadline signal could not cancel
+// a hung request), and throws on the 204 that pods/log answers for a pod with no node.
+// A raw GET gives the exact wire shape, one code path for get/list/log, and an AbortSignal.
+//
+// What is read for a target is decided by the pure planner (planner.ts), in rounds. A session
+// (one per inbound request) coalesces identical fetches across the alerts of a group; one
+// token bucket per source paces every session. Nothing throws: every failure becomes an
+// EvidenceError (api-errors.ts) and the evidence that could be read is still returned.
+import http from 'node:http';
+import https from 'node:https';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeObject, LogTail, Target } from '../core/types.ts';
+import { classifyError, classifyResponse, resourceLabel, type Classification, type RequestContext } from './api-errors.ts';
+import { fetchPath, maxRounds, planRound, targetProblem, type FetchResult, type FetchSpec } from './planner.ts';
+import { tokenBucket, type RateLimiter } from './rate-limiter.ts';
+import type { CollectedEvidence, EvidenceError, EvidenceSession, EvidenceSource, SessionOptions } from './source.ts';
+
+export interface KubeEvidenceOptions {
+  /** Loaded by the caller, e.g. with loadKubeConfig(process.env). */
+  kubeConfig: KubeConfig;
+  /** Alert `cluster` label → kubeconfig context (KUBETRIAGE_CLUSTERS). Empty/absent: always the current context. */
+  clusters?: Record<string, string>;
+  /** Client-side rate limit shared by all sessions (default 100 requests/s, burst 200). */
+  qps?: number;
+  burst?: number;
+  /** Log lines kept per container (default 200). */
+  tailLines?: number;
+  /** Log bytes kept per container, newest lines first (default 65536). */
+  limitBytes?: number;
+  /** Applied to every log line before it leaves the reader (default: identity). */
+  redactLine?: (line: string) => string;
+  description?: string;
+  /**
+   * The deadline the caller's session signal enforces, in ms (default 4000, the app's default).
+   * Only used to decide whether a 429's Retry-After can be waited out.
+   */
+  deadlineMs?: number;
+  /** Largest JSON response accepted, in bytes (default 32 MiB). */
+  maxResponseBytes?: number;
+}
+
+export const DEFAULTS = {
+  qps: 100,
+  burst: 200,
+  tailLines: 200,
+  limitBytes: 65_536,
+  deadlineMs: 4000,
+  maxResponseBytes: 32 * 1024 * 1024,
+} as const;
+
+const USER_AGENT = 'kubetriage (read-only; @kubernetes/client-node KubeConfig)';
+const SERVICEACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/**
+ * The kubeconfig kubectl would use, in KubeConfig.loadFromDefault's order, but read from
+ * `env`: $KUBECONFIG (several files merged), then ~/.kube/config, then the in-cluster service
+ * account. Throws when none exists (loadFromDefault would silently fall back to
+ * http://localhost:8080).
+ */
+export function loadKubeConfig(env: Record<string, string | undefined> = process.env): KubeConfig {
+  const kc = new KubeConfig();
+  const listed = (env['KUBECONFIG'] ?? '').split(delimiter).filter((f) => f !== '');
+  if (listed.length > 0) {
+    // kubectl's merge rules: missing files are skipped, the first file to define a name or
+    // the current-context wins.
+    const files = listed.filter((f) => existsSync(f));
+    if (files.length === 0) throw new Error(`KUBECONFIG names no existing file: ${listed.join(delimiter)}`);
+    kc.loadFromFile(files[0]!);
+    for (const file of files.slice(1)) {
+      const more = new KubeConfig();
+      more.loadFromFile(file);
+      for (const c of more.getClusters()) if (!kc.getCluster(c.name)) kc.addCluster(c);
+      for (const u of more.getUsers()) if (!kc.getUser(u.name)) kc.addUser(u);
+      for (const c of more.getContexts()) if (!kc.getContextObject(c.name)) kc.addContext(c);
+      if (!kc.getCurrentContext() && more.getCurrentContext()) kc.setCurrentContext(more.getCurrentContext());
+    }
+    return kc;
+  }
+  const home = env['HOME'] ?? env['USERPROFILE'] ?? homedir();
+  const config = home ? join(home, '.kube', 'config') : undefined;
+  if (config && existsSync(config)) {
+    kc.loadFromFile(config);
+    return kc;
+  }
+  if (env['KUBERNETES_SERVICE_HOST'] && existsSync(SERVICEACCOUNT_TOKEN)) {
+    kc.loadFromCluster();
+    return kc;
+  }
+  throw new Error('no Kubernetes configuration found: set KUBECONFIG, create ~/.kube/config, or run in a pod with a service account');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-context clients
+
+interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  /** The body was cut at maxBytes. */
+  cut: boolean;
+}
+
+class CredentialsError extends Error {}
+
+interface ContextClient {
+  context: string;
+  server: string;
+  get(path: string, signal: AbortSignal, maxBytes: number): Promise<RawResponse>;
+}
+
+function makeClient(kc: KubeConfig, context: string): ContextClient {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error(`context "${context}" has no cluster in the kubeconfig`);
+  const server = cluster.server.replace(/\/+$/, '');
+  return {
+    context,
+    server,
+    async get(path, signal, maxBytes) {
+      const opts: https.RequestOptions = {};
+      try {
+        // Headers (bearer token, rotated token file, exec/OIDC plugins), TLS material and the
+        // Agent (cached per cluster/user by client-node): all from the kubeconfig.
+        await kc.applyToHTTPSOptions(opts);
+      } catch (err) {
+        const message = (err as Error)?.message ?? String(err);
+        // client-node refuses plain http:// without insecure-skip-tls-verify: a configuration problem.
+        if (/HTTP protocol is not allowed/i.test(message)) throw err;
+        throw new CredentialsError(message);
+      }
+      const url = new URL(server + path);
+      const mod = url.protocol === 'http:' ? http : https;
+      return await new Promise<RawResponse>((resolve, reject) => {
+        const req = mod.request(url, {
+          ...opts,
+          method: 'GET',
+          signal,
+          headers: { ...(opts.headers ?? {}), Accept: 'application/json, */*', 'User-Agent': USER_AGENT },
+        }, (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          let done = false;
+          res.on('data', (chunk: Buffer) => {
+            if (done) return;
+            if (size + chunk.length > maxBytes) {
+              chunks.push(chunk.subarray(0, maxBytes - size));
+              done = true;
+              resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), cut: true });
+              res.destroy();
+              return;
+            }
+            size += chunk.length;
+            chunks.push(chunk);
+          });
+          res.on('end', () => {
+            if (done) return;
+            done = true;
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), cut: false });
+          });
+          res.on('error', (err) => {
+            if (!done) reject(err);
+          });
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+function apiVersionOf(spec: FetchSpec): string {
+  return spec.group ? `${spec.group}/${spec.version}` : spec.version;
+}
+
+function contextOf(spec: FetchSpec): RequestContext {
+  const ctx: RequestContext = {
+    verb: spec.kind === 'list' ? 'list' : 'get',
+    group: spec.group,
+    resource: spec.kind === 'log' ? `${spec.resource}/log` : spec.resource,
+  };
+  if (spec.namespace !== undefined) ctx.namespace = spec.namespace;
+  if (spec.name !== undefined) ctx.name = spec.name;
+  if (spec.log) {
+    ctx.container = spec.log.container;
+    ctx.previous = spec.log.previous;
+    if (spec.log.node) ctx.node = spec.log.node;
+  }
+  const selector = [spec.fieldSelector, spec.labelSelector].filter(Boolean).join(', ');
+  if (selector) ctx.selector = selector;
+  return ctx;
+}
+
+function fromClassification(c: Classification): FetchResult {
+  if (c.outcome === 'absent') return { state: 'absent', ...(c.status !== undefined ? { status: c.status } : {}), ...(c.message ? { message: c.message } : {}) };
+  return { state: 'failed', reason: c.reason, message: c.message, ...(c.status !== undefined ? { status: c.status } : {}) };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** A 2xx JSON body → object or list (list items get the kind/apiVersion the API leaves out). */
+function parseJson(spec: FetchSpec, body: Buffer, ctx: RequestContext): FetchResult {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    return fromClassification(classifyError(err, ctx));
+  }
+  const label = resourceLabel(ctx);
+  if (!isRecord(parsed)) return { state: 'failed', reason: 'invalid-response', message: `the API server sent an invalid response for ${label}: not a JSON object` };
+  if (spec.kind === 'list') {
+    const items = parsed['items'];
+    if (!Array.isArray(items) && items !== null) return { state: 'failed', reason: 'invalid-response', message: `the API server sent an invalid response for ${label}: a list without items` };
+    const listKind = typeof parsed['kind'] === 'string' && parsed['kind'].endsWith('List') ? parsed['kind'].slice(0, -4) : spec.objectKind;
+    const apiVersion = typeof parsed['apiVersion'] === 'string' ? parsed['apiVersion'] : apiVersionOf(spec);
+    const out: KubeObject[] = [];
+    for (const item of items ?? []) {
+      if (!isRecord(item)) continue;
+      // Wire order: apiVersion, kind first, like a GET.
+      out.push({ apiVersion: typeof item['apiVersion'] === 'string' ? item['apiVersion'] : apiVersion, kind: typeof item['kind'] === 'string' ? item['kind'] : listKind, ...item } as KubeObject);
+    }
+    const more = isRecord(parsed['metadata']) && typeof parsed['metadata']['continue'] === 'string' && parsed['metadata']['continue'] !== '';
+    return { state: 'list', items: out, more };
+  }
+  if (!isRecord(parsed['metadata'])) return { state: 'failed', reason: 'invalid-response', message: `the API server sent an invalid response for ${label}: an object without metadata` };
+  const object = { ...parsed } as KubeObject;
+  if (typeof object.apiVersion !== 'string') object.apiVersion = apiVersionOf(spec);
+  if (typeof object.kind !== 'string') object.kind = spec.objectKind;
+  return { state: 'object', object };
+}
+
+/**
+ * The newest lines of a log within tailLines and limitBytes, each passed through redact.
+ * A single line longer than limitBytes keeps its beginning.
+ */
+export function boundLog(text: string, tailLines: number, limitBytes: number, redact: (line: string) => string, cut = false): { lines: string[]; truncated: boolean } {
+  let raw = text.split('\n');
+  if (raw.length > 0 && raw[raw.length - 1] === '') raw.pop();
+  let truncated = cut;
+  // When the wire cap cut the body, its last line is partial.
+  if (cut && raw.length > 0) raw.pop();
+  if (raw.length > tailLines) {
+    raw = raw.slice(raw.length - tailLines);
+    truncated = true;
+  }
+  const kept: string[] = [];
+  let bytes = 0;
+  for (let i = raw.length - 1; i >= 0; i--) {
+    let line = raw[i]!.endsWith('\r') ? raw[i]!.slice(0, -1) : raw[i]!;
+    const size = Buffer.byteLength(line, 'utf8') + 1;
+    if (bytes + size > limitBytes) {
+      if (kept.length === 0) {
+        line = Buffer.from(line, 'utf8').subarray(0, limitBytes).toString('utf8').replace(/\uFFFD+$/, '');
+        kept.push(line);
+      }
+      truncated = true;
+      break;
+    }
+    bytes += size;
+    kept.push(line);
+  }
+  kept.reverse();
+  return { lines: kept.map((l) => redact(l)), truncated };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assembly
+
+function where(namespace: string | undefined, name: string | undefined): string {
+  return namespace ? `${namespace}/${name ?? ''}` : (name ?? '');
+}
+
+function identity(o: KubeObject): string {
+  const m = (o.metadata ?? {}) as { uid?: string; namespace?: string; name?: string };
+  // Events arrive through both API groups with the same uid; other objects by kind + name.
+  if (o.kind === 'Event' && m.uid) return `uid:${m.uid}`;
+  return `${o.kind}|${m.namespace ?? ''}|${m.name ?? ''}|${m.uid ?? ''}`;
+}
+
+function assemble(target: Target, specs: FetchSpec[], results: ReadonlyMap<string, FetchResult>): CollectedEvidence {
+  const objects: KubeObject[] = [];
+  const logs: LogTail[] = [];
+  const errors: EvidenceError[] = [];
+  const seen = new Set<string>();
+  const add = (o: KubeObject) => {
+    const id = identity(o);
+    if (seen.has(id)) return;
+    seen.add(id);
+    objects.push(o);
+  };
+  const answered = new Set<string>();
+  for (const s of specs) {
+    const r = results.get(s.key);
+    if (s.anyOf && r && r.state !== 'failed') answered.add(s.anyOf);
+  }
+  const errorKeys = new Set<string>();
+  const report = (e: EvidenceError) => {
+    const k = `${e.reason}|${e.resource}|${e.message}`;
+    if (errorKeys.has(k)) return;
+    errorKeys.add(k);
+    errors.push(e);
+  };
+
+  for (const s of specs) {
+    const r = results.get(s.key);
+    const ctx = contextOf(s);
+    if (!r) continue;
+    switch (r.state) {
+      case 'object':
+        add(r.object);
+        break;
+      case 'list':
+        for (const item of r.items) add(item);
+        break;
+      case 'log':
+        logs.push({ namespace: s.namespace!, pod: s.name!, container: s.log!.container, previous: s.log!.previous, lines: r.lines });
+        break;
+      case 'absent':
+        if (s.kind === 'log' || s.role === 'optional') break;
+        if (s.anyOf && answered.has(s.anyOf) && s.role !== 'target') break;
+        if (s.role === 'target') {
+          report({ reason: 'gone', resource: resourceLabel(ctx), message: `${target.kind.toLowerCase()} ${where(s.namespace, s.name)} no longer exists`, status: r.status ?? 404 });
+        } else {
+          report({ reason: 'not-found', resource: resourceLabel(ctx), message: `${s.objectKind.toLowerCase()} ${where(s.namespace, s.name)} does not exist`, status: r.status ?? 404 });
+        }
+        break;
+      case 'failed':
+        if (s.anyOf && answered.has(s.anyOf)) break;
+        if (s.role === 'optional' && r.reason === 'not-found') break;
+        report({ reason: r.reason, resource: resourceLabel(ctx), message: r.message, ...(r.status !== undefined ? { status: r.status } : {}) });
+        break;
+    }
+  }
+  return { objects, logs, partial: errors.length > 0, errors };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Source
+
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve(false);
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Resolves with the promise, or with onAbort() as soon as the signal fires. */
+function raceAbort<T>(p: Promise<T>, signal: AbortSignal, onAbort: () => T): Promise<T> {
+  if (signal.aborted) return Promise.resolve(onAbort());
+  return new Promise<T>((resolve) => {
+    const listener = () => resolve(onAbort());
+    signal.addEventListener('abort', listener, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', listener);
+        resolve(v);
+      },
+      () => {
+        signal.removeEventListener('abort', listener);
+        resolve(onAbort());
+      },
+    );
+  });
+}
+
+function failedSession(reason: EvidenceError['reason'], message: string): EvidenceSession {
+  return {
+    collect: async (target) => ({
+      objects: [],
+      logs: [],
+      partial: true,
+      errors: [{ reason, resource: `${target.kind} ${where(target.namespace, target.name)}`, message }],
+    }),
+  };
+}
+
+export function kubeEvidenceSource(options: KubeEvidenceOptions): EvidenceSource {
+  const base = options.kubeConfig;
+  const clusters = options.clusters ?? {};
+  const tailLines = Math.max(1, Math.floor(options.tailLines ?? DEFAULTS.tailLines));
+  const limitBytes = Math.max(1, Math.floor(options.limitBytes ?? DEFAULTS.limitBytes));
+  const redact = options.redactLine ?? ((l: string) => l);
+  const deadlineMs = options.deadlineMs ?? DEFAULTS.deadlineMs;
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULTS.maxResponseBytes;
+  const limiter: RateLimiter = tokenBucket({ qps: options.qps ?? DEFAULTS.qps, burst: options.burst ?? DEFAULTS.burst });
+  // Ask the server for a generous byte cap so tailLines applies first; the newest lines are kept client-side.
+  const logWireBytes = limitBytes * 4;
+
+  const clients = new Map<string, ContextClient | Error>();
+  const clientFor = (context: string | undefined): ContextClient | Error => {
+    const name = context ?? base.getCurrentContext();
+    const cached = clients.get(name);
+    if (cached) return cached;
+    let made: ContextClient | Error;
+    try {
+      if (context === undefined || context === base.getCurrentContext()) {
+        made = makeClient(base, name);
+      } else {
+        if (!base.getContextObject(context)) {
+          const known = base.getContexts().map((c) => c.name).join(', ') || 'none';
+          throw new Error(`context "${context}" is not in the kubeconfig; its contexts: ${known}`);
+        }
+        const kc = new KubeConfig();
+        kc.loadFromOptions({ clusters: base.getClusters(), contexts: base.getContexts(), users: base.getUsers(), currentContext: context });
+        made = makeClient(kc, context);
+      }
+    } catch (err) {
+      made = err instanceof Error ? err : new Error(String(err));
+    }
+    clients.set(name, made);
+    return made;
+  };
+
+  const clusterNames = Object.keys(clusters);
+  const defaultClient = clientFor(undefined);
+  const description = options.description
+    ?? (defaultClient instanceof Error
+      ? `Kubernetes API (${defaultClient.message})`
+      : `Kubernetes API ${defaultClient.server} (context ${defaultClient.context}${clusterNames.length > 0 ? `; clusters ${clusterNames.join(', ')}` : ''})`);
+
+  return {
+    description,
+    session(sessionOptions: SessionOptions): EvidenceSession {
+      const { signal, cluster } = sessionOptions;
+      const started = Date.now();
+      let context: string | undefined;
+      if (cluster !== undefined && clusterNames.length > 0) {
+        context = clusters[cluster];
+        if (context === undefined) {
+          return failedSession('unknown-cluster', `cluster "${cluster}" is not in KUBETRIAGE_CLUSTERS; known: ${clusterNames.join(', ')}`);
+        }
+      }
+      const client = clientFor(context);
+      if (client instanceof Error) return failedSession('not-configured', client.message);
+
+      const cache = new Map<string, Promise<FetchResult>>();
+      const timeout = (spec: FetchSpec): FetchResult => ({ state: 'failed', reason: 'timeout', message: `no answer for ${resourceLabel(contextOf(spec))} before the deadline` });
+
+      const request = async (spec: FetchSpec, ctx: RequestContext): Promise<FetchResult | RawResponse> => {
+        try {
+          await limiter.acquire(signal);
+        } catch {
+          return timeout(spec);
+        }
+        const isLog = spec.kind === 'log';
+        const path = fetchPath(spec, isLog ? { tailLines: String(tailLines), limitBytes: String(logWireBytes) } : {});
+        try {
+          return await client.get(path, signal, isLog ? logWireBytes + 1 : maxResponseBytes);
+        } catch (err) {
+          if (err instanceof CredentialsError) {
+            return { state: 'failed', reason: 'unauthorized', message: `cannot get credentials from the kubeconfig (context ${client.context}): ${err.message}` };
+          }
+          return fromClassification(classifyError(err, ctx));
+        }
+      };
+
+      const fetchSpec = async (spec: FetchSpec): Promise<FetchResult> => {
+        const ctx = contextOf(spec);
+        if (signal.aborted) return timeout(spec);
+        for (let attempt = 0; ; attempt++) {
+          const res = await request(spec, ctx);
+          if ('state' in res) return res;
+          if (res.status >= 200 && res.status < 300 && res.status !== 204) {
+            if (spec.kind === 'log') {
+              const { lines, truncated } = boundLog(res.body.toString('utf8'), tailLines, limitBytes, redact, res.cut);
+              return { state: 'log', lines, truncated };
+            }
+            if (res.cut) return { state: 'failed', reason: 'invalid-response', message: `the answer for ${resourceLabel(ctx)} is larger than ${maxResponseBytes} bytes` };
+            return parseJson(spec, res.body, ctx);
+          }
+          const c = classifyResponse(res.status, res.body.toString('utf8'), res.headers, ctx);
+          if (c.outcome === 'error' && c.reason === 'rate-limited' && attempt === 0) {
+            // Honour Retry-After once, when the wait fits in what is left of the deadline.
+            const waitMs = (c.retryAfterSeconds ?? 1) * 1000;
+            const remaining = started + deadlineMs - Date.now();
+            if (waitMs >= remaining) {
+              return { state: 'failed', reason: 'rate-limited', status: 429, message: `${c.message}; waiting ${waitMs / 1000}s does not fit in the deadline` };
+            }
+            if (!(await sleep(waitMs, signal))) {
+              return { state: 'failed', reason: 'rate-limited', status: 429, message: `${c.message}; the deadline ran out while waiting` };
+            }
+            continue;
+          }
+          return fromClassification(c);
+        }
+      };
+
+      const fetchOnce = (spec: FetchSpec): Promise<FetchResult> => {
+        let p = cache.get(spec.key);
+        if (!p) {
+          p = raceAbort(fetchSpec(spec), signal, () => timeout(spec));
+          cache.set(spec.key, p);
+        }
+        return p;
+      };
+
+      return {
+        async collect(target: Target): Promise<CollectedEvidence> {
+          const problem = targetProblem(target);
+          if (problem) {
+            return { objects: [], logs: [], partial: true, errors: [{ reason: 'invalid-target', resource: `${target.kind} ${where(target.namespace, target.name)}`, message: problem }] };
+          }
+          const results = new Map<string, FetchResult>();
+          const specs: FetchSpec[] = [];
+          for (let round = 1; round <= maxRounds(target.kind); round++) {
+            const next = planRound(target, round, results);
+            if (next.length === 0) break;
+            specs.push(...next);
+            const outcomes = await Promise.all(next.map(fetchOnce));
+            next.forEach((s, i) => results.set(s.key, outcomes[i]!));
+          }
+          return assemble(target, specs, results);
+        },
+      };
+    },
+  };
+}

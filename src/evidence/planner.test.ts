@@ -1,0 +1,399 @@
+import { describe, expect, it } from 'vitest';
+import type { KubeObject, Target } from '../core/types.ts';
+import {
+  PLANNABLE_KINDS,
+  eventSpecs,
+  failureSignature,
+  fetchPath,
+  getSpec,
+  guessPodOwners,
+  listSpec,
+  maxRounds,
+  planRound,
+  podLogPlan,
+  RESOURCES,
+  selectorString,
+  targetProblem,
+  targetSpec,
+  type FetchResult,
+  type FetchSpec,
+} from './planner.ts';
+
+const NS = 'shop';
+const POD = 'cart-7d9f8b6c5d-x2x9k';
+
+type Results = Map<string, FetchResult>;
+const results = (...entries: Array<[FetchSpec, FetchResult]>): Results => new Map(entries.map(([s, r]) => [s.key, r]));
+const obj = (object: KubeObject): FetchResult => ({ state: 'object', object });
+const list = (items: KubeObject[]): FetchResult => ({ state: 'list', items, more: false });
+const short = (s: FetchSpec) => `${s.kind} ${fetchPath(s)} [${s.role}${s.anyOf ? ' anyOf' : ''}]`;
+
+/** Runs the planner like the reader does, answering each fetch from `answer`. */
+function run(target: Target, answer: (s: FetchSpec) => FetchResult): FetchSpec[][] {
+  const res: Results = new Map();
+  const rounds: FetchSpec[][] = [];
+  for (let r = 1; r <= maxRounds(target.kind); r++) {
+    const specs = planRound(target, r, res);
+    if (specs.length === 0) break;
+    rounds.push(specs);
+    for (const s of specs) res.set(s.key, answer(s));
+  }
+  return rounds;
+}
+
+function pod(name: string, extra: Partial<{ labels: Record<string, string>; owner: { kind: string; name: string }; node: string; statuses: unknown[]; volumes: unknown[] }> = {}): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: NS,
+      labels: extra.labels ?? { app: 'cart', 'pod-template-hash': '7d9f8b6c5d' },
+      ownerReferences: [{ ...(extra.owner ?? { kind: 'ReplicaSet', name: 'cart-7d9f8b6c5d' }), controller: true }],
+    },
+    spec: { ...(extra.node ? { nodeName: extra.node } : {}), containers: [{ name: 'app' }], volumes: extra.volumes ?? [] },
+    status: { containerStatuses: extra.statuses ?? [] },
+  };
+}
+
+const crashing = { name: 'app', restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { reason: 'Error', exitCode: 1 } } };
+
+describe('planner: Pod target', () => {
+  const target: Target = { kind: 'Pod', namespace: NS, name: POD };
+
+  it('round 1 comes from the target alone: the pod, its events in both API groups, guessed owners, the Services', () => {
+    expect(planRound(target, 1, new Map()).map(short)).toEqual([
+      `get /api/v1/namespaces/shop/pods/${POD} [target]`,
+      `list /api/v1/namespaces/shop/events?fieldSelector=involvedObject.name%3D${POD}%2CinvolvedObject.kind%3DPod&limit=200 [required anyOf]`,
+      `list /apis/events.k8s.io/v1/namespaces/shop/events?fieldSelector=regarding.name%3D${POD}%2Cregarding.kind%3DPod&limit=200 [required anyOf]`,
+      'get /apis/apps/v1/namespaces/shop/replicasets/cart-7d9f8b6c5d [optional]',
+      'get /apis/apps/v1/namespaces/shop/deployments/cart [optional]',
+      'list /api/v1/namespaces/shop/services?limit=200 [required]',
+    ]);
+  });
+
+  it('round 2 comes from round 1: logs, node, claims + StorageClasses, EndpointSlices of selecting Services, owner events, quota on a hint', () => {
+    const p = pod(POD, {
+      node: 'node-1',
+      statuses: [crashing, { name: 'sidecar', restartCount: 0, state: { running: {} } }],
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'cart-data' } }, { name: 'cfg', configMap: { name: 'cart' } }, { name: 'tmp', ephemeral: {} }],
+    });
+    const rs: KubeObject = {
+      apiVersion: 'apps/v1', kind: 'ReplicaSet',
+      metadata: { name: 'cart-7d9f8b6c5d', namespace: NS, ownerReferences: [{ kind: 'Deployment', name: 'cart', controller: true }] },
+      status: { conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'pods "cart-7d9f8b6c5d-abcde" is forbidden: exceeded quota: compute' }] },
+    };
+    const r1 = planRound(target, 1, new Map());
+    const res = results(
+      [r1[0]!, obj(p)],
+      [r1[1]!, list([])],
+      [r1[2]!, list([])],
+      [r1[3]!, obj(rs)],
+      [r1[4]!, obj({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'cart', namespace: NS } })],
+      [r1[5]!, list([
+        { kind: 'Service', metadata: { name: 'cart' }, spec: { selector: { app: 'cart' } } },
+        { kind: 'Service', metadata: { name: 'other' }, spec: { selector: { app: 'other' } } },
+        { kind: 'Service', metadata: { name: 'headless-external' }, spec: {} },
+      ])],
+    );
+    expect(planRound(target, 2, res).map(short)).toEqual([
+      `log /api/v1/namespaces/shop/pods/${POD}/log?container=app&previous=true [required]`,
+      'get /api/v1/nodes/node-1 [required]',
+      'list /api/v1/namespaces/shop/events?fieldSelector=involvedObject.name%3Dcart%2CinvolvedObject.kind%3DDeployment&limit=200 [required]',
+      'get /api/v1/namespaces/shop/persistentvolumeclaims/cart-data [required]',
+      `get /api/v1/namespaces/shop/persistentvolumeclaims/${POD}-tmp [required]`,
+      'list /apis/storage.k8s.io/v1/storageclasses?limit=100 [required]',
+      'list /apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dcart&limit=100 [required]',
+      'list /api/v1/namespaces/shop/resourcequotas?limit=100 [required]',
+    ]);
+    expect(planRound(target, 3, res)).toEqual([]);
+    expect(maxRounds('Pod')).toBe(2);
+  });
+
+  it('a missing pod plans no round 2 (its events and guesses were already read in round 1)', () => {
+    const r1 = planRound(target, 1, new Map());
+    const res = results(...r1.map((s): [FetchSpec, FetchResult] => [s, s.role === 'target' ? { state: 'absent', status: 404 } : list([])]));
+    expect(planRound(target, 2, res)).toEqual([]);
+  });
+
+  it('owners the name did not reveal come from ownerReferences in round 2 (Deployment via pod-template-hash)', () => {
+    const t: Target = { kind: 'Pod', namespace: NS, name: 'web-abc' };
+    expect(guessPodOwners('web-abc')).toEqual([]);
+    const p = pod('web-abc', { labels: { app: 'web', 'pod-template-hash': '5f7b9' }, owner: { kind: 'ReplicaSet', name: 'web-5f7b9' } });
+    const rounds = run(t, (s) => (s.role === 'target' ? obj(p) : list([])));
+    expect(rounds).toHaveLength(2);
+    expect(rounds[1]!.map(short)).toEqual([
+      'get /apis/apps/v1/namespaces/shop/replicasets/web-5f7b9 [optional]',
+      'get /apis/apps/v1/namespaces/shop/deployments/web [optional]',
+      'list /api/v1/namespaces/shop/events?fieldSelector=involvedObject.name%3Dweb%2CinvolvedObject.kind%3DDeployment&limit=200 [required]',
+    ]);
+  });
+
+  it('a Job pod: the Job from ownerReferences and its CronJob guessed from the Job name', () => {
+    const t: Target = { kind: 'Pod', namespace: NS, name: 'backup-28391234-q7w2z' };
+    const p = pod(t.name, {
+      labels: { 'job-name': 'backup-28391234' }, owner: { kind: 'Job', name: 'backup-28391234' },
+      statuses: [{ name: 'app', restartCount: 0, state: { terminated: { reason: 'Error', exitCode: 2 } } }],
+    });
+    const rounds = run(t, (s) => (s.role === 'target' ? obj(p) : list([])));
+    expect(rounds[1]!.map(short)).toEqual([
+      'log /api/v1/namespaces/shop/pods/backup-28391234-q7w2z/log?container=app [required]',
+      'get /apis/batch/v1/namespaces/shop/jobs/backup-28391234 [optional]',
+      'list /api/v1/namespaces/shop/events?fieldSelector=involvedObject.name%3Dbackup-28391234%2CinvolvedObject.kind%3DJob&limit=200 [required]',
+      'get /apis/batch/v1/namespaces/shop/cronjobs/backup [optional]',
+    ]);
+  });
+
+  it('guesses owners from pod names', () => {
+    expect(guessPodOwners('cart-7d9f8b6c5d-x2x9k')).toEqual([{ kind: 'ReplicaSet', name: 'cart-7d9f8b6c5d' }, { kind: 'Deployment', name: 'cart' }]);
+    expect(guessPodOwners('my-app-v2-6c9f4d8b7-zp4xq')).toEqual([{ kind: 'ReplicaSet', name: 'my-app-v2-6c9f4d8b7' }, { kind: 'Deployment', name: 'my-app-v2' }]);
+    expect(guessPodOwners('postgres-0')).toEqual([{ kind: 'StatefulSet', name: 'postgres' }]);
+    expect(guessPodOwners('web-12')).toEqual([{ kind: 'StatefulSet', name: 'web' }]);
+    expect(guessPodOwners('standalone')).toEqual([]);
+    expect(guessPodOwners('node-exporter-abcde')).toEqual([]); // 'a', 'e' are not in the suffix alphabet
+  });
+
+  it('log plan: previous for restarted containers, current for failed ones without a previous instance, the alert container first', () => {
+    const p = pod('x', {
+      statuses: [
+        { name: 'ok', restartCount: 0, state: { running: {} } },
+        { name: 'crashy', restartCount: 3, state: { waiting: { reason: 'CrashLoopBackOff' } } },
+        { name: 'failed', restartCount: 0, state: { terminated: { exitCode: 1 } } },
+        { name: 'fresh', restartCount: 0, state: { waiting: { reason: 'CrashLoopBackOff' } } },
+      ],
+    });
+    expect(podLogPlan(p)).toEqual([
+      { container: 'crashy', previous: true },
+      { container: 'failed', previous: false },
+      { container: 'fresh', previous: false },
+    ]);
+    expect(podLogPlan(p, 'ok')[0]).toEqual({ container: 'ok', previous: false });
+    expect(podLogPlan(p, 'failed')[0]).toEqual({ container: 'failed', previous: false });
+    expect(failureSignature(p)).toBe('crashy|CrashLoopBackOff||');
+    expect(failureSignature(pod('y', { statuses: [{ name: 'a', restartCount: 0, state: { running: {} } }] }))).toBeUndefined();
+  });
+});
+
+describe('planner: workloads take 3 rounds', () => {
+  const deployment: KubeObject = {
+    apiVersion: 'apps/v1', kind: 'Deployment',
+    metadata: { name: 'cart', namespace: NS },
+    spec: { replicas: 5, selector: { matchLabels: { app: 'cart' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['fe', 'be'] }] } },
+    status: { conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'exceeded quota: pods' }] },
+  };
+  const pods = [
+    pod('cart-1', { statuses: [crashing], node: 'n1' }),
+    pod('cart-2', { statuses: [{ ...crashing, restartCount: 9 }], node: 'n1' }),
+    pod('cart-3', { statuses: [{ name: 'app', restartCount: 1, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { reason: 'OOMKilled', exitCode: 137 } } }] }),
+    pod('cart-4', { statuses: [{ name: 'app', restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff' } } }] }),
+    pod('cart-5', { statuses: [{ name: 'app', restartCount: 0, state: { running: {} } }] }),
+    pod('cart-6', { statuses: [{ name: 'app', restartCount: 2, state: { running: {} }, lastState: { terminated: { reason: 'Completed', exitCode: 0 } } }] }),
+    pod('cart-7', { statuses: [{ name: 'app', restartCount: 1, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { reason: 'Error', exitCode: 3 } } }] }),
+  ];
+
+  it('Deployment: object + events + namespace Warnings; then pods/ReplicaSets by selector (+ quota); then one log per distinct failure, at most 3', () => {
+    const t: Target = { kind: 'Deployment', namespace: NS, name: 'cart' };
+    const rounds = run(t, (s) => (s.role === 'target' ? obj(deployment) : s.resource === 'pods' && s.kind === 'list' ? list(pods) : list([])));
+    expect(rounds.map((r) => r.map(short))).toEqual([
+      [
+        'get /apis/apps/v1/namespaces/shop/deployments/cart [target]',
+        'list /api/v1/namespaces/shop/events?fieldSelector=involvedObject.name%3Dcart%2CinvolvedObject.kind%3DDeployment&limit=200 [required anyOf]',
+        'list /apis/events.k8s.io/v1/namespaces/shop/events?fieldSelector=regarding.name%3Dcart%2Cregarding.kind%3DDeployment&limit=200 [required anyOf]',
+        'list /api/v1/namespaces/shop/events?fieldSelector=type%3DWarning&limit=500 [required]',
+      ],
+      [
+        'list /api/v1/namespaces/shop/pods?labelSelector=app%3Dcart%2Ctier+in+%28be%2Cfe%29&limit=200 [required]',
+        'list /apis/apps/v1/namespaces/shop/replicasets?labelSelector=app%3Dcart%2Ctier+in+%28be%2Cfe%29&limit=100 [required]',
+        'list /api/v1/namespaces/shop/resourcequotas?limit=100 [required]',
+      ],
+      [
+        // Most restarts first; cart-1 repeats cart-2's failure; cart-6 (exit 0) and cart-7 differ but the cap is 3.
+        'log /api/v1/namespaces/shop/pods/cart-2/log?container=app&previous=true [required]',
+        'log /api/v1/namespaces/shop/pods/cart-6/log?container=app&previous=true [required]',
+        'log /api/v1/namespaces/shop/pods/cart-3/log?container=app&previous=true [required]',
+      ],
+    ]);
+    expect(rounds[2]![0]!.log).toEqual({ container: 'app', previous: true, node: 'n1' });
+  });
+
+  it('StatefulSet: claims of the first ordinals from volumeClaimTemplates and the StorageClasses in round 2', () => {
+    const sts: KubeObject = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'pg', namespace: NS }, spec: { replicas: 5, selector: { matchLabels: { app: 'pg' } }, volumeClaimTemplates: [{ metadata: { name: 'data' } }] } };
+    const rounds = run({ kind: 'StatefulSet', namespace: NS, name: 'pg' }, (s) => (s.role === 'target' ? obj(sts) : list([])));
+    expect(rounds).toHaveLength(2); // no failing pods: no round 3
+    expect(rounds[1]!.map(short)).toEqual([
+      'list /api/v1/namespaces/shop/pods?labelSelector=app%3Dpg&limit=200 [required]',
+      'get /api/v1/namespaces/shop/persistentvolumeclaims/data-pg-0 [optional]',
+      'get /api/v1/namespaces/shop/persistentvolumeclaims/data-pg-1 [optional]',
+      'get /api/v1/namespaces/shop/persistentvolumeclaims/data-pg-2 [optional]',
+      'list /apis/storage.k8s.io/v1/storageclasses?limit=100 [required]',
+    ]);
+  });
+
+  it('CronJob: the namespace Jobs in round 1, pods of its newest Job in round 2', () => {
+    const jobs: KubeObject[] = [
+      { kind: 'Job', metadata: { name: 'backup-1', creationTimestamp: '2024-05-01T00:00:00Z', ownerReferences: [{ kind: 'CronJob', name: 'backup' }] }, spec: { selector: { matchLabels: { 'controller-uid': 'u1' } } } },
+      { kind: 'Job', metadata: { name: 'backup-2', creationTimestamp: '2024-05-02T00:00:00Z', ownerReferences: [{ kind: 'CronJob', name: 'backup' }] }, spec: { selector: { matchLabels: { 'controller-uid': 'u2' } } } },
+      { kind: 'Job', metadata: { name: 'other', creationTimestamp: '2024-05-03T00:00:00Z' }, spec: { selector: { matchLabels: { 'controller-uid': 'u3' } } } },
+    ];
+    const rounds = run({ kind: 'CronJob', namespace: NS, name: 'backup' }, (s) =>
+      s.role === 'target' ? obj({ kind: 'CronJob', metadata: { name: 'backup', namespace: NS } }) : s.resource === 'jobs' ? list(jobs) : list([]));
+    expect(rounds[0]!.map(short)).toContain('list /apis/batch/v1/namespaces/shop/jobs?limit=100 [required]');
+    expect(rounds[1]!.map(short)).toEqual(['list /api/v1/namespaces/shop/pods?labelSelector=controller-uid%3Du2&limit=200 [required]']);
+  });
+
+  it('a workload that is gone plans nothing after round 1', () => {
+    const rounds = run({ kind: 'DaemonSet', namespace: NS, name: 'agent' }, (s) => (s.role === 'target' ? { state: 'absent', status: 404 } : list([])));
+    expect(rounds).toHaveLength(1);
+  });
+});
+
+describe('planner: other targets', () => {
+  it('Service: service, events, EndpointSlices + Endpoints (anyOf) in round 1; pods by its selector in round 2', () => {
+    const svc: KubeObject = { kind: 'Service', metadata: { name: 'cart', namespace: NS }, spec: { selector: { app: 'cart', tier: 'fe' } } };
+    const rounds = run({ kind: 'Service', namespace: NS, name: 'cart' }, (s) => (s.role === 'target' ? obj(svc) : list([])));
+    expect(rounds.map((r) => r.map(short))).toEqual([
+      [
+        'get /api/v1/namespaces/shop/services/cart [target]',
+        'list /api/v1/namespaces/shop/events?fieldSelector=involvedObject.name%3Dcart%2CinvolvedObject.kind%3DService&limit=200 [required anyOf]',
+        'list /apis/events.k8s.io/v1/namespaces/shop/events?fieldSelector=regarding.name%3Dcart%2Cregarding.kind%3DService&limit=200 [required anyOf]',
+        'list /apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dcart&limit=100 [required anyOf]',
+        'get /api/v1/namespaces/shop/endpoints/cart [optional anyOf]',
+      ],
+      ['list /api/v1/namespaces/shop/pods?labelSelector=app%3Dcart%2Ctier%3Dfe&limit=200 [required]'],
+    ]);
+  });
+
+  it('Node: one round; events across namespaces and pods field-selected to the node', () => {
+    const rounds = run({ kind: 'Node', name: 'n1' }, (s) => (s.role === 'target' ? obj({ kind: 'Node', metadata: { name: 'n1' } }) : list([])));
+    expect(rounds.map((r) => r.map(short))).toEqual([[
+      'get /api/v1/nodes/n1 [target]',
+      'list /api/v1/events?fieldSelector=involvedObject.name%3Dn1%2CinvolvedObject.kind%3DNode&limit=200 [required anyOf]',
+      'list /apis/events.k8s.io/v1/events?fieldSelector=regarding.name%3Dn1%2Cregarding.kind%3DNode&limit=200 [required anyOf]',
+      'list /api/v1/pods?fieldSelector=spec.nodeName%3Dn1&limit=200 [required]',
+    ]]);
+  });
+
+  it('PersistentVolumeClaim: StorageClasses and the namespace pods (bounded) in round 1; the volume and users\' events in round 2', () => {
+    const pvc: KubeObject = { kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: NS }, spec: { volumeName: 'pv-1' } };
+    const users = [
+      pod('b', { volumes: [{ persistentVolumeClaim: { claimName: 'data' } }] }),
+      pod('a', { volumes: [{ persistentVolumeClaim: { claimName: 'data' } }] }),
+      pod('c', { volumes: [{ persistentVolumeClaim: { claimName: 'other' } }] }),
+    ];
+    const rounds = run({ kind: 'PersistentVolumeClaim', namespace: NS, name: 'data' }, (s) =>
+      s.role === 'target' ? obj(pvc) : s.resource === 'pods' ? list(users) : list([]));
+    expect(rounds[0]!.map(short).slice(3)).toEqual([
+      'list /apis/storage.k8s.io/v1/storageclasses?limit=100 [required]',
+      'list /api/v1/namespaces/shop/pods?limit=200 [required]',
+    ]);
+    expect(rounds[1]!.map(short)).toEqual([
+      'get /api/v1/persistentvolumes/pv-1 [required]',
+      'list /api/v1/namespaces/shop/events?fieldSelector=involvedObject.name%3Da%2CinvolvedObject.kind%3DPod&limit=200 [required]',
+      'list /api/v1/namespaces/shop/events?fieldSelector=involvedObject.name%3Db%2CinvolvedObject.kind%3DPod&limit=200 [required]',
+    ]);
+  });
+
+  it('PersistentVolume, ResourceQuota, HPA, PDB: the object and its events, then the obvious related object', () => {
+    const pv = run({ kind: 'PersistentVolume', name: 'pv-1' }, (s) => (s.role === 'target' ? obj({ kind: 'PersistentVolume', metadata: { name: 'pv-1' }, spec: { claimRef: { namespace: NS, name: 'data' } } }) : list([])));
+    expect(pv[1]!.map(short)).toEqual(['get /api/v1/namespaces/shop/persistentvolumeclaims/data [optional]']);
+
+    const rq = run({ kind: 'ResourceQuota', namespace: NS, name: 'compute' }, () => list([]));
+    expect(rq).toHaveLength(1);
+    expect(rq[0]!.map(short)).toContain('list /api/v1/namespaces/shop/events?fieldSelector=type%3DWarning&limit=500 [required]');
+
+    const hpa = run({ kind: 'HorizontalPodAutoscaler', namespace: NS, name: 'cart' }, (s) =>
+      s.role === 'target' ? obj({ kind: 'HorizontalPodAutoscaler', metadata: { name: 'cart' }, spec: { scaleTargetRef: { kind: 'Deployment', name: 'cart' } } }) : list([]));
+    expect(hpa[0]![0]!.key).toBe('get /apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/cart');
+    expect(hpa[1]!.map(short)).toEqual(['get /apis/apps/v1/namespaces/shop/deployments/cart [required]']);
+
+    const pdb = run({ kind: 'PodDisruptionBudget', namespace: NS, name: 'cart' }, (s) =>
+      s.role === 'target' ? obj({ kind: 'PodDisruptionBudget', metadata: { name: 'cart' }, spec: { selector: { matchLabels: { app: 'cart' } } } }) : list([]));
+    expect(pdb[1]!.map(short)).toEqual(['list /api/v1/namespaces/shop/pods?labelSelector=app%3Dcart&limit=200 [required]']);
+  });
+
+  it('targets it cannot read', () => {
+    expect(targetProblem({ kind: 'Ingress', namespace: NS, name: 'x' })).toMatch(/cannot read Ingress/);
+    expect(targetProblem({ kind: 'Pod', name: 'x' })).toMatch(/needs a namespace/);
+    expect(targetProblem({ kind: 'Node', name: 'n' })).toBeUndefined();
+    expect(planRound({ kind: 'Secret', namespace: NS, name: 'x' }, 1, new Map())).toEqual([]);
+  });
+});
+
+describe('planner: scope invariants for every target kind', () => {
+  // Answers every fetch with a rich world so every branch plans as much as it can.
+  const world = (s: FetchSpec): FetchResult => {
+    if (s.kind === 'log') return { state: 'log', lines: [], truncated: false };
+    if (s.kind === 'list') {
+      if (s.resource === 'pods') return list([pod('p-1', { statuses: [crashing], node: 'n1', volumes: [{ persistentVolumeClaim: { claimName: 'data' } }] })]);
+      if (s.resource === 'services') return list([{ kind: 'Service', metadata: { name: 'cart' }, spec: { selector: { app: 'cart' } } }]);
+      if (s.resource === 'jobs') return list([{ kind: 'Job', metadata: { name: 'j-1', ownerReferences: [{ kind: 'CronJob', name: 'x' }] }, spec: { selector: { matchLabels: { a: 'b' } } } }]);
+      return list([{ kind: 'Event', reason: 'FailedCreate', message: 'exceeded quota; maximum cpu usage per Container', involvedObject: { name: 'x-1' } }]);
+    }
+    return obj({
+      kind: s.objectKind,
+      metadata: { name: s.name, namespace: NS, labels: { app: 'cart' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'x-5f7b9', controller: true }] },
+      spec: {
+        selector: { matchLabels: { app: 'cart' } }, nodeName: 'n1', volumeName: 'pv', claimRef: { namespace: NS, name: 'data' },
+        scaleTargetRef: { kind: 'Deployment', name: 'x' }, volumeClaimTemplates: [{ metadata: { name: 'd' } }], replicas: 2,
+        volumes: [{ persistentVolumeClaim: { claimName: 'data' } }],
+      },
+      status: { containerStatuses: [crashing], conditions: [{ type: 'ReplicaFailure', reason: 'FailedCreate', message: 'exceeded quota' }] },
+    });
+  };
+
+  for (const kind of PLANNABLE_KINDS) {
+    it(`${kind}`, () => {
+      const target: Target = kind === 'Node' || kind === 'PersistentVolume' ? { kind, name: 'x' } : { kind, namespace: NS, name: 'x-7d9f8b6c5d-x2x9k' };
+      const rounds = run(target, world);
+      expect(rounds.length).toBeGreaterThanOrEqual(1);
+      expect(rounds.length).toBeLessThanOrEqual(maxRounds(kind));
+      const all = rounds.flat();
+      expect(all.filter((s) => s.role === 'target')).toEqual([targetSpec(target)]);
+      expect(new Set(all.map((s) => s.key)).size).toBe(all.length);
+      for (const s of all) {
+        expect(s.resource).not.toMatch(/^(secrets|configmaps)$/);
+        if (s.kind === 'list') {
+          expect(s.limit).toBeGreaterThan(0);
+          if (s.resource === 'pods' && s.namespace === undefined) {
+            expect(kind).toBe('Node');
+            expect(s.fieldSelector).toBe('spec.nodeName=x');
+          }
+          if (s.resource === 'pods' && !s.labelSelector && !s.fieldSelector) expect(kind).toBe('PersistentVolumeClaim');
+        }
+      }
+      if (kind === 'Pod') expect(rounds.length).toBeLessThanOrEqual(2);
+    });
+  }
+});
+
+describe('planner: building blocks', () => {
+  it('selectorString: matchLabels and matchExpressions, sorted; empty selects nothing', () => {
+    expect(selectorString({ matchLabels: { b: '2', a: '1' } })).toBe('a=1,b=2');
+    expect(selectorString({ matchExpressions: [
+      { key: 'z', operator: 'Exists' }, { key: 'y', operator: 'DoesNotExist' }, { key: 'x', operator: 'NotIn', values: ['b', 'a'] }, { key: 'w', operator: 'In', values: ['q'] },
+    ] })).toBe('w in (q),x notin (a,b),!y,z');
+    expect(selectorString({ app: 'web' })).toBe('app=web');
+    expect(selectorString({})).toBeUndefined();
+    expect(selectorString({ matchLabels: {} })).toBeUndefined();
+    expect(selectorString({ matchExpressions: [{ key: 'a', operator: 'Bogus' }] })).toBeUndefined();
+    expect(selectorString(undefined)).toBeUndefined();
+  });
+
+  it('keys identify requests: equal fetches from different alerts share a key regardless of role or reason', () => {
+    const a = getSpec(RESOURCES.deployments, NS, 'cart', 'optional', 'guessed');
+    const b = getSpec(RESOURCES.deployments, NS, 'cart', 'target', 'the alert');
+    expect(a.key).toBe(b.key);
+    expect(listSpec(RESOURCES.nodes, NS, 'required', '').namespace).toBeUndefined();
+    const [core, v1] = eventSpecs('Pod', NS, 'p', 'both');
+    expect(core!.anyOf).toBe(v1!.anyOf);
+    expect(eventSpecs('Pod', NS, 'p', 'core')).toHaveLength(1);
+  });
+
+  it('fetchPath: core and group paths, cluster scope, logs, extra query', () => {
+    expect(fetchPath(getSpec(RESOURCES.nodes, undefined, 'n1', 'required', ''))).toBe('/api/v1/nodes/n1');
+    expect(fetchPath(getSpec(RESOURCES.statefulSets, NS, 'pg', 'required', ''))).toBe('/apis/apps/v1/namespaces/shop/statefulsets/pg');
+    const log = planRound({ kind: 'Pod', namespace: NS, name: 'p' }, 2, results([targetSpec({ kind: 'Pod', namespace: NS, name: 'p' })!, obj(pod('p', { statuses: [crashing] }))]))
+      .find((s) => s.kind === 'log')!;
+    expect(fetchPath(log, { tailLines: '200' })).toBe('/api/v1/namespaces/shop/pods/p/log?container=app&previous=true&tailLines=200');
+  });
+});
