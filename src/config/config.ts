@@ -44,12 +44,31 @@ export const configSchema = z.object({
   KUBETRIAGE_RUNBOOK_URL_TEMPLATE: z.string().optional(),
   KUBETRIAGE_DEMO: z.enum(['true', 'false', 'auto']).default('auto'),
   KUBECONFIG: z.string().optional(),
+  KUBETRIAGE_PAGERDUTY_ROUTING_KEY: z.string().regex(/^\S{32}$/, 'must be the 32-character integration key of an Events API v2 integration').optional(),
+  KUBETRIAGE_PAGERDUTY_EVENTS_URL: z.url({ protocol: /^https?$/ }).default('https://events.pagerduty.com/v2/enqueue'),
+  KUBETRIAGE_PAGERDUTY_WEBHOOK_SECRET: list(z.string().min(16, 'each secret needs at least 16 characters')),
+  KUBETRIAGE_PAGERDUTY_API_TOKEN: z.string().min(1).optional(),
+  KUBETRIAGE_PAGERDUTY_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.pagerduty.com'),
+  /** The PagerDuty user notes are written as (the REST API's From header). */
+  KUBETRIAGE_PAGERDUTY_FROM: z.email('must be the email address of a PagerDuty user').optional(),
+  KUBETRIAGE_SLACK_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+}).superRefine((c, ctx) => {
+  // Webhooks are only worth receiving when the note can be written.
+  if (c.KUBETRIAGE_PAGERDUTY_WEBHOOK_SECRET.length > 0 && !c.KUBETRIAGE_PAGERDUTY_API_TOKEN) {
+    ctx.addIssue({ code: 'custom', path: ['KUBETRIAGE_PAGERDUTY_API_TOKEN'], message: 'required with KUBETRIAGE_PAGERDUTY_WEBHOOK_SECRET: notes are written through the REST API' });
+  }
+  if (c.KUBETRIAGE_PAGERDUTY_API_TOKEN && !c.KUBETRIAGE_PAGERDUTY_FROM) {
+    ctx.addIssue({ code: 'custom', path: ['KUBETRIAGE_PAGERDUTY_FROM'], message: 'required with KUBETRIAGE_PAGERDUTY_API_TOKEN: the email of the PagerDuty user notes are written as' });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;
 
 /** Variables that hold secrets: each may instead be given as a file path in NAME_FILE. */
-export const SECRET_VARIABLES = ['KUBETRIAGE_AUTH_TOKEN', 'KUBETRIAGE_BASIC_AUTH'] as const;
+export const SECRET_VARIABLES = [
+  'KUBETRIAGE_AUTH_TOKEN', 'KUBETRIAGE_BASIC_AUTH', 'KUBETRIAGE_PAGERDUTY_ROUTING_KEY', 'KUBETRIAGE_PAGERDUTY_WEBHOOK_SECRET',
+  'KUBETRIAGE_PAGERDUTY_API_TOKEN', 'KUBETRIAGE_SLACK_WEBHOOK_URL',
+] as const;
 
 export class ConfigError extends Error {
   readonly problems: string[];
