@@ -10,6 +10,7 @@ import type { Sink } from './sinks/sink.ts';
 import type { EnrichedAlert } from './alertmanager/enrich.ts';
 import { diagnoseRoutes } from './diagnose/route.ts';
 import { alertmanagerRoutes } from './alertmanager/route.ts';
+import { pagerdutyWebhookFromApp, type PagerDutyDeps } from './pagerduty/webhook-route.ts';
 import { DeliveryRecord } from './alertmanager/delivery-record.ts';
 import { authConfigured, requireAuth, type AuthOptions } from './http/auth.ts';
 import { problem, problemResponse } from './http/problem.ts';
@@ -31,6 +32,10 @@ export interface AppDeps {
   sinks?: Sink[];
   /** Picks the sinks for one alert (routing by labels); default: all sinks. */
   routeAlert?: (alert: EnrichedAlert) => Sink[];
+  /** Whether a sink's failure for this alert fails the request (5xx); default: every sink is required. */
+  sinkRequired?: (sink: Sink, alert: EnrichedAlert) => boolean;
+  /** PagerDuty webhooks v3 in (POST /v1/pagerduty/webhook); without it that route answers 404. */
+  pagerduty?: PagerDutyDeps;
   diagnoseOptions?: DiagnoseOptions;
   /** Body limit for ingest routes, in bytes (default 1 MiB). */
   maxBodyBytes?: number;
@@ -99,6 +104,7 @@ export function createApp(deps: AppDeps): Hono {
     forward: {
       sinks: deps.sinks ?? [],
       ...(deps.routeAlert ? { route: deps.routeAlert } : {}),
+      ...(deps.sinkRequired ? { required: deps.sinkRequired } : {}),
       record: new DeliveryRecord({ ttlMs: deps.dedupTtlMs ?? 3_600_000, maxEntries: 100_000, now: clock.now }),
       fetch: deps.fetch ?? ((...args) => globalThis.fetch(...args)),
       now: clock.now,
@@ -106,6 +112,16 @@ export function createApp(deps: AppDeps): Hono {
     },
     ...(deps.log ? { log: deps.log } : {}),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
+  }));
+  // Authenticated by its own signature (X-PagerDuty-Signature), not by the ingest credentials.
+  app.route('/', pagerdutyWebhookFromApp(deps.pagerduty, {
+    evidence: deps.evidence,
+    deadlineMs,
+    fetch: deps.fetch ?? ((...args) => globalThis.fetch(...args)),
+    now: clock.now,
+    sleep: clock.sleep,
+    ...(deps.diagnoseOptions ? { diagnoseOptions: deps.diagnoseOptions } : {}),
+    ...(deps.log ? { log: deps.log } : {}),
   }));
 
   app.notFound((c) => problemResponse(c, problem('not-found', 404, `${c.req.method} ${new URL(c.req.url).pathname} is not a route; see /openapi.yaml`)));
