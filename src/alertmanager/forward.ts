@@ -10,6 +10,8 @@ export interface ForwardDeps {
   sinks: Sink[];
   /** Chooses the sinks for one alert; default: every sink. */
   route?: (alert: EnrichedAlert) => Sink[];
+  /** Whether the sink's failure for this alert fails the request; default: every sink is required. */
+  required?: (sink: Sink, alert: EnrichedAlert) => boolean;
   record: DeliveryRecord;
   fetch: typeof globalThis.fetch;
   now: () => number;
@@ -24,6 +26,8 @@ export interface ForwardFailure {
   retryable: boolean;
   detail: string;
   alerts: number;
+  /** A required sink failed for at least one of the alerts: the request must fail so the sender retries. */
+  required: boolean;
 }
 
 export interface ForwardReport {
@@ -35,6 +39,7 @@ export interface ForwardReport {
 export async function forwardGroup(group: EnrichedGroup, deps: ForwardDeps): Promise<ForwardReport> {
   const report: ForwardReport = { delivered: [], skippedAsDuplicate: 0, failures: [] };
   const route = deps.route ?? (() => deps.sinks);
+  const required = deps.required ?? (() => true);
   await Promise.all(deps.sinks.map(async (sink) => {
     const mine = group.alerts.filter((a) => route(a).includes(sink));
     const pending = mine.filter((a) => !deps.record.has(`${sink.name}|${a.kubetriage.deliveryKey}`));
@@ -43,6 +48,7 @@ export async function forwardGroup(group: EnrichedGroup, deps: ForwardDeps): Pro
     if (pending.length === 0) return;
     await Promise.all(sink.render(group, pending).map(async (req) => {
       const keys = req.deliveryKey.split(',');
+      const isRequired = pending.some((a) => keys.includes(a.kubetriage.deliveryKey) && required(sink, a));
       const outcome = await deliver(req, { kind: sink.kind, sink: sink.name, fetch: deps.fetch, deadline: deps.deadline, now: deps.now, sleep: deps.sleep });
       if (outcome.result.ok) {
         for (const k of keys) deps.record.add(`${sink.name}|${k}`);
@@ -50,7 +56,7 @@ export async function forwardGroup(group: EnrichedGroup, deps: ForwardDeps): Pro
         deps.metrics?.sinkOutcome(sink.name, 'delivered');
       } else {
         deps.metrics?.sinkOutcome(sink.name, outcome.result.reason);
-        report.failures.push({ sink: sink.name, reason: outcome.result.reason, retryable: outcome.result.retryable, detail: outcome.result.detail, alerts: keys.length });
+        report.failures.push({ sink: sink.name, reason: outcome.result.reason, retryable: outcome.result.retryable, detail: outcome.result.detail, alerts: keys.length, required: isRequired });
       }
     }));
   }));

@@ -34,12 +34,14 @@ export function alertmanagerRoutes(o: AlertmanagerRouteOptions): Hono<{ Variable
     });
     const report = await forwardGroup(group, { ...o.forward, deadline: o.forward.now() + o.forwardBudgetMs, ...(o.metrics ? { metrics: o.metrics } : {}) });
     o.log?.({ msg: 'alertmanager group', requestId: c.get('requestId'), groupKey: parsed.value.groupKey, alerts: group.alerts.length, partial: group.alerts.filter((a) => a.kubetriage.partial).length, delivered: report.delivered, duplicates: report.skippedAsDuplicate, failures: report.failures });
-    if (report.failures.length > 0) {
+    const blocking = report.failures.filter((f) => f.required);
+    if (blocking.length > 0) {
       // 5xx so Alertmanager retries the whole group; sinks that did take it are in the delivery record.
-      const detail = report.failures.map((f) => `${f.sink}: ${f.reason} (${f.detail})`).join('; ');
-      return problemResponse(c, problem('delivery-failed', 503, detail, report.failures.map((f) => ({ path: `sinks.${f.sink}`, message: `${f.reason}${f.retryable ? '' : ' (not retryable: check the sink configuration)'}` }))), { 'retry-after': '10' });
+      const detail = blocking.map((f) => `${f.sink}: ${f.reason} (${f.detail})`).join('; ');
+      return problemResponse(c, problem('delivery-failed', 503, detail, blocking.map((f) => ({ path: `sinks.${f.sink}`, message: `${f.reason}${f.retryable ? '' : ' (not retryable: check the sink configuration)'}` }))), { 'retry-after': '10' });
     }
-    return c.json({ ...group, kubetriage: { delivered: report.delivered, skippedAsDuplicate: report.skippedAsDuplicate } });
+    // Optional sinks that failed are logged above and reported here; they do not fail the request.
+    return c.json({ ...group, kubetriage: { delivered: report.delivered, skippedAsDuplicate: report.skippedAsDuplicate, ...(report.failures.length > 0 ? { failedOptional: report.failures } : {}) } });
   });
   return routes;
 }
