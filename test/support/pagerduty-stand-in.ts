@@ -56,7 +56,8 @@ export interface PagerDutyStandIn {
   log: Array<{ method: string; path: string; status: number }>;
   /** Answer the next events requests with these statuses before processing normally again. */
   scriptEvents(...answers: Array<number | ScriptedAnswer>): void;
-  scriptRest(...answers: Array<number | ScriptedAnswer>): void;
+  /** Answer the next POST /incidents/{id}/notes requests with these statuses. */
+  scriptNotes(...answers: Array<number | ScriptedAnswer>): void;
   listen(): Promise<{ url: string; close(): Promise<void> }>;
 }
 
@@ -101,7 +102,7 @@ export function validateEvent(e: unknown, bytes: number): string[] {
 
 export function createPagerDutyStandIn(o: PagerDutyStandInOptions = {}): PagerDutyStandIn {
   const eventScript: ScriptedAnswer[] = [];
-  const restScript: ScriptedAnswer[] = [];
+  const notesScript: ScriptedAnswer[] = [];
   let dedupCounter = 0;
   const app = new Hono();
   const s: Omit<PagerDutyStandIn, 'fetch' | 'listen'> = {
@@ -113,7 +114,7 @@ export function createPagerDutyStandIn(o: PagerDutyStandInOptions = {}): PagerDu
     refusedRest: [],
     log: [],
     scriptEvents: (...answers) => eventScript.push(...answers.map((a) => (typeof a === 'number' ? { status: a } : a))),
-    scriptRest: (...answers) => restScript.push(...answers.map((a) => (typeof a === 'number' ? { status: a } : a))),
+    scriptNotes: (...answers) => notesScript.push(...answers.map((a) => (typeof a === 'number' ? { status: a } : a))),
   };
   const scripted = (c: Context, script: ScriptedAnswer[]): Response | undefined => {
     const next = script.shift();
@@ -169,14 +170,14 @@ export function createPagerDutyStandIn(o: PagerDutyStandInOptions = {}): PagerDu
   };
 
   app.get('/incidents/:id/alerts', (c) => {
-    const early = scripted(c, restScript) ?? restCheck(c, false);
+    const early = restCheck(c, false);
     if (early) return early;
     const alerts = o.incidents![c.req.param('id')] ?? [];
     return c.json({ alerts, limit: 25, offset: 0, more: false });
   });
 
   app.post('/incidents/:id/notes', async (c) => {
-    const early = scripted(c, restScript) ?? restCheck(c, true);
+    const early = scripted(c, notesScript) ?? restCheck(c, true);
     if (early) return early;
     const path = new URL(c.req.url).pathname;
     let body: unknown;
