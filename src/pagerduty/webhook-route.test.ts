@@ -82,7 +82,8 @@ describe('POST /v1/pagerduty/webhook: authentication and envelope', () => {
 
   it('answers 401 for the vector\'s mismatching signature, a missing one, and one made with another secret', async () => {
     const { app } = setup({ app: { pagerduty: { webhookSecrets: [VECTOR_SECRET] } } });
-    for (const headers of [{ 'x-pagerduty-signature': VECTOR_INVALID }, {}, { 'x-pagerduty-signature': await signed(vectorBody, 'some-other-secret-0123456789') }]) {
+    const variants: Array<Record<string, string>> = [{ 'x-pagerduty-signature': VECTOR_INVALID }, {}, { 'x-pagerduty-signature': await signed(vectorBody, 'some-other-secret-0123456789') }];
+    for (const headers of variants) {
       const res = await app.request('/v1/pagerduty/webhook', { method: 'POST', body: vectorBody, headers: { 'content-type': 'application/json', ...headers } });
       expect(res.status).toBe(401);
       expect(res.headers.get('content-type')).toBe('application/problem+json');

@@ -59,7 +59,7 @@ describe('PagerDuty Events API v2 sink', () => {
     expect(details.labels['pod']).toBe('cart-86bbddb887-sf7xx');
     const hrefs = e.links!.map((l) => l.href);
     for (const r of d.runbooks) expect(hrefs).toContain(r);
-    expect(hrefs).toContain(alert.generatorURL);
+    expect(hrefs).toContain(String(alert.generatorURL));
     const silence = hrefs.find((h) => h.startsWith('http://alertmanager.monitoring:9093/#/silences/new?filter='))!;
     expect(decodeURIComponent(silence.split('filter=')[1]!)).toBe('{alertname="KubePodCrashLooping",cluster="demo",namespace="shop",pod="cart-86bbddb887-sf7xx",severity="warning"}');
   });
@@ -96,7 +96,7 @@ describe('PagerDuty Events API v2 sink', () => {
     const again = await enrich(payloadOf([{ ...noFingerprint, annotations: { summary: 'changed text' } }]));
     const other = await enrich(payloadOf([{ ...noFingerprint, labels: { ...noFingerprint.labels, severity: 'critical' } }]));
     const key = eventOf(first, first.alerts[0]!).dedup_key;
-    expect(key).toBe(await alertKeyOf(noFingerprint, first.groupKey));
+    expect(key).toBe(await alertKeyOf(noFingerprint, String(first.groupKey)));
     expect(eventOf(again, again.alerts[0]!).dedup_key).toBe(key);
     expect(eventOf(other, other.alerts[0]!).dedup_key).not.toBe(key);
     expect(key.length).toBeLessThanOrEqual(255);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../app.ts';
 import type { EnrichedAlert } from '../alertmanager/enrich.ts';
 import { ConfigError, loadConfig } from '../config/config.ts';
-import { loadConfigFile, matches, parseMatcher, type Matcher, type RoutingEnv } from './routing.ts';
+import { loadConfigFile, matches, parseMatcher, sinkDepsFromConfig, type Matcher, type RoutingEnv } from './routing.ts';
 import { createPagerDutyStandIn } from '../../test/support/pagerduty-stand-in.ts';
 import { alertFor, DEMO_EXPECTED, demoSource, payloadOf } from '../../test/support/enriched-alerts.ts';
 
@@ -196,6 +196,23 @@ describe('configuration variables', () => {
     expect(problems).toHaveLength(2);
     expect(problems.join('\n')).not.toMatch(/secret-but-short|secret-bits/);
     expect(problemsOf(() => loadConfig({ KUBETRIAGE_PAGERDUTY_WEBHOOK_SECRET: 'webhook-secret-0123456789' }, () => ''))).toEqual(['KUBETRIAGE_PAGERDUTY_API_TOKEN: required with KUBETRIAGE_PAGERDUTY_WEBHOOK_SECRET: notes are written through the REST API']);
+  });
+});
+
+describe('sinkDepsFromConfig: what a runtime hands createApp', () => {
+  it('turns on PagerDuty webhooks with the REST API and the file\'s incident patterns', () => {
+    const config = loadConfig({ KUBETRIAGE_PAGERDUTY_WEBHOOK_SECRET: 'a-webhook-secret-0123456789,b-webhook-secret-0123456789', KUBETRIAGE_PAGERDUTY_API_TOKEN: 'tok', KUBETRIAGE_PAGERDUTY_FROM: 'bot@example.com', KUBETRIAGE_PAGERDUTY_API_URL: 'https://api.eu.pagerduty.com', KUBETRIAGE_SLACK_WEBHOOK_URL: SLACK }, () => '');
+    const deps = sinkDepsFromConfig(config, { yamlText: "pagerduty:\n  incidentTargets:\n    - { field: title, pattern: '(?<namespace>[a-z-]+)/(?<pod>[a-z0-9-]+)' }\n" });
+    expect(deps.sinks.map((s) => s.name)).toEqual(['slack']);
+    expect(deps.pagerduty).toMatchObject({ webhookSecrets: ['a-webhook-secret-0123456789', 'b-webhook-secret-0123456789'], api: { url: 'https://api.eu.pagerduty.com', token: 'tok', from: 'bot@example.com' } });
+    expect(deps.pagerduty!.incidentTargets![0]!.pattern.exec('shop/cart-1')!.groups).toEqual({ namespace: 'shop', pod: 'cart-1' });
+    expect(deps.warnings).toEqual([]);
+  });
+
+  it('leaves PagerDuty webhooks off without a secret, and says so if patterns are configured', () => {
+    const deps = sinkDepsFromConfig(loadConfig({}, () => ''), { yamlText: "pagerduty:\n  incidentTargets:\n    - { field: service, pattern: '(?<cluster>.+)' }\n" });
+    expect(deps.pagerduty).toBeUndefined();
+    expect(deps.warnings).toEqual(['pagerduty.incidentTargets is set but KUBETRIAGE_PAGERDUTY_WEBHOOK_SECRET is not: PagerDuty webhooks are off']);
   });
 });
 

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { EnrichedAlert } from '../alertmanager/enrich.ts';
 import { ConfigError, type Config } from '../config/config.ts';
 import { incidentTargetsSchema, type IncidentTargetPattern } from '../pagerduty/incident-target.ts';
+import type { PagerDutyDeps } from '../pagerduty/webhook-route.ts';
 import { pagerdutySink } from './pagerduty.ts';
 import type { Sink } from './sink.ts';
 import { slackSink } from './slack.ts';
@@ -249,6 +250,40 @@ export function loadConfigFile(env: RoutingEnv, o: LoadOptions = {}): ConfigFile
       required: (sink, alert) => select(alert).some((e) => e.sink === sink && e.required),
     },
     incidentTargets: file.pagerduty?.incidentTargets ?? [],
+    warnings,
+  };
+}
+
+/** The AppDeps fields for forwarding and PagerDuty webhooks, for a runtime's config → deps step. */
+export interface SinkDeps {
+  sinks: Sink[];
+  routeAlert: Routing['route'];
+  sinkRequired: Routing['required'];
+  pagerduty?: PagerDutyDeps;
+  /** For the start-up log. */
+  warnings: string[];
+}
+
+/**
+ * Sinks, routes and the PagerDuty webhook settings from the environment configuration and the
+ * KUBETRIAGE_CONFIG file (its text and a file reader, where the runtime has files). Throws one
+ * ConfigError listing every problem.
+ */
+export function sinkDepsFromConfig(config: RoutingEnv & Pick<Config, 'KUBETRIAGE_PAGERDUTY_WEBHOOK_SECRET' | 'KUBETRIAGE_PAGERDUTY_API_TOKEN' | 'KUBETRIAGE_PAGERDUTY_API_URL' | 'KUBETRIAGE_PAGERDUTY_FROM'>, o: LoadOptions = {}): SinkDeps {
+  const { routing, incidentTargets, warnings } = loadConfigFile(config, o);
+  const secrets = config.KUBETRIAGE_PAGERDUTY_WEBHOOK_SECRET;
+  const token = config.KUBETRIAGE_PAGERDUTY_API_TOKEN;
+  const from = config.KUBETRIAGE_PAGERDUTY_FROM;
+  if (secrets.length === 0 && incidentTargets.length > 0) warnings.push('pagerduty.incidentTargets is set but KUBETRIAGE_PAGERDUTY_WEBHOOK_SECRET is not: PagerDuty webhooks are off');
+  return {
+    sinks: routing.sinks,
+    routeAlert: routing.route,
+    sinkRequired: routing.required,
+    ...(secrets.length > 0 ? { pagerduty: {
+      webhookSecrets: secrets,
+      ...(token && from ? { api: { url: config.KUBETRIAGE_PAGERDUTY_API_URL, token, from } } : {}),
+      incidentTargets,
+    } } : {}),
     warnings,
   };
 }
