@@ -1,0 +1,75 @@
+// Worker bindings → createApp deps. Workers have no files, no kubeconfig and no
+// @kubernetes/client-node: evidence comes inline, or through the fetch-based reader from one API
+// server (KUBETRIAGE_KUBE_API_URL + KUBETRIAGE_KUBE_TOKEN) whose certificate is publicly trusted.
+import { z } from 'zod';
+import type { AppDeps } from '../../app.ts';
+import { ConfigError, loadConfig } from '../../config/config.ts';
+import { fetchEvidenceSource } from '../../evidence/fetch-reader.ts';
+import { noEvidenceSource } from '../../evidence/source.ts';
+import { authConfigured } from '../../http/auth.ts';
+import { webhookSink } from '../../sinks/webhook.ts';
+
+/** Vars and secrets arrive as strings; other bindings (KV, ...) are not configuration. */
+export type WorkerEnv = Record<string, unknown>;
+
+// The Worker's own variables. They belong in the one config schema (src/config/config.ts);
+// until they are there, they are checked here and reported in the same ConfigError.
+const workerOnly = z.object({
+  KUBETRIAGE_KUBE_API_URL: z.url({ protocol: /^https$/, error: 'must be an https:// URL (Workers cannot trust a private CA)' }).optional(),
+  KUBETRIAGE_KUBE_TOKEN: z.string().min(1).optional(),
+});
+
+/** Settings that need a file system or client-node, which a Worker does not have. */
+const UNSUPPORTED: Array<[name: string, unsupported: (v: string) => boolean, why: string]> = [
+  ['KUBETRIAGE_DEMO', (v) => v === 'true', 'the demo cluster is not bundled into the Worker'],
+  ['KUBETRIAGE_CLUSTERS', (v) => v.trim() !== '', 'a Worker reads one API server (KUBETRIAGE_KUBE_API_URL)'],
+  ['KUBECONFIG', () => true, 'kubeconfigs need @kubernetes/client-node; set KUBETRIAGE_KUBE_API_URL and KUBETRIAGE_KUBE_TOKEN'],
+  ['KUBETRIAGE_CONFIG', () => true, 'a Worker has no files to read it from'],
+];
+
+export function workerDeps(env: WorkerEnv, openapiYaml: string): AppDeps {
+  const vars: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(env)) if (typeof v === 'string' && v !== '') vars[k] = v;
+
+  const problems: string[] = [];
+  let config: ReturnType<typeof loadConfig> | undefined;
+  try {
+    config = loadConfig(vars, () => {
+      throw new Error('a Worker has no files; set the value itself as a secret (wrangler secret put)');
+    });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  const own = workerOnly.safeParse(vars);
+  if (!own.success) problems.push(...own.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  const kube = own.success ? own.data : {};
+  if (Boolean(kube.KUBETRIAGE_KUBE_API_URL) !== Boolean(kube.KUBETRIAGE_KUBE_TOKEN)) {
+    problems.push('KUBETRIAGE_KUBE_API_URL and KUBETRIAGE_KUBE_TOKEN: set both, or neither (evidence inline only)');
+  }
+  for (const [name, unsupported, why] of UNSUPPORTED) {
+    const v = vars[name];
+    if (v !== undefined && unsupported(v)) problems.push(`${name}: not supported on Workers: ${why}`);
+  }
+  const auth = config ? { bearerTokens: config.KUBETRIAGE_AUTH_TOKEN, basicCredentials: config.KUBETRIAGE_BASIC_AUTH } : undefined;
+  if (auth && !authConfigured(auth) && config?.KUBETRIAGE_AUTH_OPEN !== 'true') {
+    problems.push('KUBETRIAGE_AUTH_TOKEN: no credentials are configured for the ingest routes (wrangler secret put KUBETRIAGE_AUTH_TOKEN), or set KUBETRIAGE_AUTH_OPEN=true to run open on purpose');
+  }
+  if (problems.length > 0 || !config || !auth) throw new ConfigError(problems);
+
+  const evidence = kube.KUBETRIAGE_KUBE_API_URL && kube.KUBETRIAGE_KUBE_TOKEN
+    ? fetchEvidenceSource({ server: kube.KUBETRIAGE_KUBE_API_URL, token: kube.KUBETRIAGE_KUBE_TOKEN })
+    : noEvidenceSource;
+  return {
+    evidence,
+    openapiYaml,
+    auth,
+    sinks: config.KUBETRIAGE_FORWARD_URL ? [webhookSink({ url: config.KUBETRIAGE_FORWARD_URL })] : [],
+    dedupTtlMs: config.KUBETRIAGE_DEDUP_TTL_MS,
+    maxBodyBytes: config.KUBETRIAGE_MAX_BODY_BYTES,
+    deadlineMs: config.KUBETRIAGE_DEADLINE_MS,
+    ...(config.KUBETRIAGE_RUNBOOK_URL_TEMPLATE ? { diagnoseOptions: { runbookTemplates: { '*': config.KUBETRIAGE_RUNBOOK_URL_TEMPLATE } } } : {}),
+    log: (entry) => console.log(JSON.stringify({ time: new Date().toISOString(), level: 'info', ...entry })),
+    onUnexpectedError: (err) => console.error(JSON.stringify({ level: 'error', msg: 'unexpected error', error: String(err) })),
+  };
+}
