@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../app.ts';
 import type { EnrichedAlert } from '../alertmanager/enrich.ts';
@@ -21,19 +22,9 @@ const problemsOf = (f: () => unknown): string[] => {
   throw new Error('expected a ConfigError');
 };
 
-// The example in README.md's "Routing" section.
-const README_EXAMPLE = `
-sinks:
-  - name: pagerduty-payments
-    type: pagerduty
-    routingKeyFile: /etc/kubetriage/pagerduty-payments-key
-routes:
-  - matchers: ['severity="critical"', 'namespace=~"payments|data"']
-    sinks: [pagerduty-payments]
-  - matchers: ['severity="critical"']
-    sinks: [pagerduty, { name: slack, required: false }]
-  - sinks: [{ name: slack, required: false }]
-`;
+// The example in README.md's "Routing" section, read from the README so the docs stay true.
+const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const README_EXAMPLE = /## Routing[\s\S]*?```yaml\n([\s\S]*?)```/.exec(README)![1]!;
 
 describe('matchers (Alertmanager syntax)', () => {
   const m = (s: string) => parseMatcher(s) as Matcher;
@@ -66,8 +57,9 @@ describe('routing from the KUBETRIAGE_CONFIG file', () => {
   };
 
   it('routes the README example: critical pages PagerDuty, everything goes to Slack (optional)', () => {
-    const { routing, warnings } = loadConfigFile(env({ KUBETRIAGE_PAGERDUTY_ROUTING_KEY: PD_KEY, KUBETRIAGE_SLACK_WEBHOOK_URL: SLACK }), { yamlText: README_EXAMPLE, readFile });
+    const { routing, warnings, incidentTargets } = loadConfigFile(env({ KUBETRIAGE_PAGERDUTY_ROUTING_KEY: PD_KEY, KUBETRIAGE_SLACK_WEBHOOK_URL: SLACK }), { yamlText: README_EXAMPLE, readFile });
     expect(warnings).toEqual([]);
+    expect(incidentTargets[0]!.pattern.exec('[prod-eu] Deployment shop/cart is down')!.groups).toEqual({ cluster: 'prod-eu', kind: 'Deployment', namespace: 'shop', name: 'cart' });
     const names = (labels: Record<string, string>) => routing.route(alert(labels)).map((s) => s.name);
     expect(names({ severity: 'critical', namespace: 'payments' })).toEqual(['pagerduty-payments']);
     expect(names({ severity: 'critical', namespace: 'shop' })).toEqual(['pagerduty', 'slack']);
