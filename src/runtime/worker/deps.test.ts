@@ -38,6 +38,16 @@ describe('workerDeps', () => {
     expect(deps.deadlineMs).toBe(2500);
   });
 
+  it('configures PagerDuty and Slack sinks from their variables, as on Node', () => {
+    const deps = workerDeps({
+      KUBETRIAGE_AUTH_TOKEN: TOKEN,
+      KUBETRIAGE_PAGERDUTY_ROUTING_KEY: 'r'.repeat(32),
+      KUBETRIAGE_SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/X',
+    }, '');
+    expect(deps.sinks?.map((s) => s.kind).sort()).toEqual(['pagerduty', 'slack']);
+    expect(deps.routeAlert).toBeTypeOf('function');
+  });
+
   it('runs open only when asked to', () => {
     expect(problemsOf({})).toEqual([expect.stringMatching(/^KUBETRIAGE_AUTH_TOKEN: no credentials are configured/)]);
     expect(workerDeps({ KUBETRIAGE_AUTH_OPEN: 'true' }, '').auth).toEqual({ bearerTokens: [], basicCredentials: [] });

@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from '../../config/config.ts';
 import { fetchEvidenceSource } from '../../evidence/fetch-reader.ts';
 import { noEvidenceSource } from '../../evidence/source.ts';
 import { authConfigured } from '../../http/auth.ts';
-import { webhookSink } from '../../sinks/webhook.ts';
+import { sinkDepsFromConfig, type SinkDeps } from '../../sinks/routing.ts';
 
 /** Vars and secrets arrive as strings; other bindings (KV, ...) are not configuration. */
 export type WorkerEnv = Record<string, unknown>;
@@ -55,7 +55,17 @@ export function workerDeps(env: WorkerEnv, openapiYaml: string): AppDeps {
   if (auth && !authConfigured(auth) && config?.KUBETRIAGE_AUTH_OPEN !== 'true') {
     problems.push('KUBETRIAGE_AUTH_TOKEN: no credentials are configured for the ingest routes (wrangler secret put KUBETRIAGE_AUTH_TOKEN), or set KUBETRIAGE_AUTH_OPEN=true to run open on purpose');
   }
-  if (problems.length > 0 || !config || !auth) throw new ConfigError(problems);
+  // Sinks from the environment (webhook, PagerDuty, Slack) exactly as on Node; no routing file.
+  let sinkDeps: SinkDeps | undefined;
+  try {
+    if (config) sinkDeps = sinkDepsFromConfig(config);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  if (problems.length > 0 || !config || !auth || !sinkDeps) throw new ConfigError(problems);
+  const log = (entry: Record<string, unknown>) => console.log(JSON.stringify({ time: new Date().toISOString(), level: 'info', ...entry }));
+  for (const warning of sinkDeps.warnings) log({ level: 'warn', msg: warning });
 
   const evidence = kube.KUBETRIAGE_KUBE_API_URL && kube.KUBETRIAGE_KUBE_TOKEN
     ? fetchEvidenceSource({ server: kube.KUBETRIAGE_KUBE_API_URL, token: kube.KUBETRIAGE_KUBE_TOKEN })
@@ -64,12 +74,15 @@ export function workerDeps(env: WorkerEnv, openapiYaml: string): AppDeps {
     evidence,
     openapiYaml,
     auth,
-    sinks: config.KUBETRIAGE_FORWARD_URL ? [webhookSink({ url: config.KUBETRIAGE_FORWARD_URL })] : [],
+    sinks: sinkDeps.sinks,
+    routeAlert: sinkDeps.routeAlert,
+    sinkRequired: sinkDeps.sinkRequired,
+    ...(sinkDeps.pagerduty ? { pagerduty: sinkDeps.pagerduty } : {}),
     dedupTtlMs: config.KUBETRIAGE_DEDUP_TTL_MS,
     maxBodyBytes: config.KUBETRIAGE_MAX_BODY_BYTES,
     deadlineMs: config.KUBETRIAGE_DEADLINE_MS,
     ...(config.KUBETRIAGE_RUNBOOK_URL_TEMPLATE ? { diagnoseOptions: { runbookTemplates: { '*': config.KUBETRIAGE_RUNBOOK_URL_TEMPLATE } } } : {}),
-    log: (entry) => console.log(JSON.stringify({ time: new Date().toISOString(), level: 'info', ...entry })),
+    log,
     onUnexpectedError: (err) => console.error(JSON.stringify({ level: 'error', msg: 'unexpected error', error: String(err) })),
   };
 }
