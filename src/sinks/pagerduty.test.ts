@@ -188,6 +188,21 @@ describe('PagerDuty delivery: the shared retry policy and backoff loop', () => {
     expect(standIn.accepted).toHaveLength(1);
   });
 
+  it('delivers over real HTTP to the stand-in on loopback (as KUBETRIAGE_PAGERDUTY_EVENTS_URL would point it)', async () => {
+    const standIn = createPagerDutyStandIn();
+    const server = await standIn.listen();
+    try {
+      standIn.scriptEvents({ status: 429, retryAfter: '0' });
+      const [req] = pagerdutySink({ routingKey: KEY, eventsUrl: `${server.url}/v2/enqueue` }).render(demo, [demo.alerts[1]!]);
+      const c = clock();
+      const outcome = await deliver(req!, { kind: 'pagerduty', fetch: globalThis.fetch, deadline: 60_000, now: c.now, sleep: c.sleep });
+      expect(outcome).toEqual({ result: { ok: true, status: 202 }, attempts: 2 });
+      expect(standIn.accepted[0]).toMatchObject({ routing_key: KEY, event_action: 'trigger', dedup_key: demo.alerts[1]!.fingerprint });
+    } finally {
+      await server.close();
+    }
+  });
+
   it('does not retry an event the API rejects (400)', async () => {
     const standIn = createPagerDutyStandIn();
     const req = render(demo, [demo.alerts[0]!], 'too-short-key')[0]!;
