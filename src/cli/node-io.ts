@@ -18,8 +18,10 @@ export function nodeCliIo(env: Record<string, string | undefined>): CliIo {
     stderr: (t) => void process.stderr.write(t),
     evidence: async ({ context }) => {
       const config = loadConfig(env, (p) => readFileSync(p, 'utf8'));
-      const { source, demo } = await chooseEvidence(config, env, context ? { context } : {});
+      const { source, demo, close } = await chooseEvidence(config, env, context ? { context } : {});
       if (demo) process.stderr.write(`no cluster is configured: reading the ${source.description}\n`);
+      // The CLI is one-shot: release the demo API server once the process has printed its answer.
+      process.once('beforeExit', () => void close());
       return { openSession: () => source.session({ signal: AbortSignal.timeout(config.KUBETRIAGE_DEADLINE_MS) }), evidenceDescription: source.description };
     },
   };

@@ -43,6 +43,9 @@ export const configSchema = z.object({
   KUBETRIAGE_CONFIG: z.string().optional(),
   KUBETRIAGE_RUNBOOK_URL_TEMPLATE: z.string().optional(),
   KUBETRIAGE_DEMO: z.enum(['true', 'false', 'auto']).default('auto'),
+  /** Workers only: the API server the fetch-based reader reads (a publicly trusted certificate). */
+  KUBETRIAGE_KUBE_API_URL: z.url({ protocol: /^https$/, error: 'must be an https:// URL (Workers cannot trust a private CA)' }).optional(),
+  KUBETRIAGE_KUBE_TOKEN: z.string().min(1).optional(),
   KUBECONFIG: z.string().optional(),
   KUBETRIAGE_PAGERDUTY_ROUTING_KEY: z.string().regex(/^\S{32}$/, 'must be the 32-character integration key of an Events API v2 integration').optional(),
   KUBETRIAGE_PAGERDUTY_EVENTS_URL: z.url({ protocol: /^https?$/ }).default('https://events.pagerduty.com/v2/enqueue'),
@@ -67,7 +70,7 @@ export type Config = z.infer<typeof configSchema>;
 /** Variables that hold secrets: each may instead be given as a file path in NAME_FILE. */
 export const SECRET_VARIABLES = [
   'KUBETRIAGE_AUTH_TOKEN', 'KUBETRIAGE_BASIC_AUTH', 'KUBETRIAGE_PAGERDUTY_ROUTING_KEY', 'KUBETRIAGE_PAGERDUTY_WEBHOOK_SECRET',
-  'KUBETRIAGE_PAGERDUTY_API_TOKEN', 'KUBETRIAGE_SLACK_WEBHOOK_URL',
+  'KUBETRIAGE_PAGERDUTY_API_TOKEN', 'KUBETRIAGE_SLACK_WEBHOOK_URL', 'KUBETRIAGE_KUBE_TOKEN',
 ] as const;
 
 export class ConfigError extends Error {

@@ -3,14 +3,15 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
+import { KubeConfig } from '@kubernetes/client-node';
 import { createApp } from '../../app.ts';
 import { loadConfig, type Config } from '../../config/config.ts';
 import { loadSnapshotDir } from '../../demo/cluster-snapshot.ts';
-import { snapshotSource } from '../../evidence/snapshot-source.ts';
+import { startKubeApiServer } from '../../demo/kube-api-server.ts';
+import { kubeEvidenceSource, loadKubeConfig } from '../../evidence/kube-reader.ts';
 import type { EvidenceSource } from '../../evidence/source.ts';
-import { noEvidenceSource } from '../../evidence/source.ts';
-import { authConfigured } from '../../http/auth.ts';
-import { webhookSink } from '../../sinks/webhook.ts';
+import { redactText } from '../../redact/redact.ts';
+import { depsFromConfig } from '../deps-from-config.ts';
 import { createPromMetrics } from '../../telemetry/prom-metrics.ts';
 import { startTracing } from '../../telemetry/node-sdk.ts';
 
@@ -24,53 +25,77 @@ export function clusterConfigured(env: Record<string, string | undefined>): bool
   return Boolean(env['KUBERNETES_SERVICE_HOST']) && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token');
 }
 
-export async function chooseEvidence(config: Config, env: Record<string, string | undefined>, _options: { context?: string } = {}): Promise<{ source: EvidenceSource; demo: boolean }> {
+export interface ChosenEvidence {
+  source: EvidenceSource;
+  demo: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * The live cluster when one is configured; otherwise the demo cluster, served by the built-in
+ * API server double on loopback and read by the same client-node reader, so demo mode exercises
+ * exactly the machinery a real cluster would.
+ */
+export async function chooseEvidence(config: Config, env: Record<string, string | undefined>, options: { context?: string } = {}): Promise<ChosenEvidence> {
   const demo = config.KUBETRIAGE_DEMO === 'true' || (config.KUBETRIAGE_DEMO === 'auto' && !clusterConfigured(env));
-  if (demo) return { source: snapshotSource(loadSnapshotDir(DEMO_CLUSTER_DIR), 'demo cluster snapshot (examples/demo-cluster)'), demo };
-  return { source: noEvidenceSource, demo };
+  const common = { clusters: config.KUBETRIAGE_CLUSTERS, deadlineMs: config.KUBETRIAGE_DEADLINE_MS, redactLine: redactText };
+  if (demo) {
+    const api = await startKubeApiServer({ snapshot: loadSnapshotDir(DEMO_CLUSTER_DIR), host: '127.0.0.1', port: 0 });
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(api.kubeconfigYaml());
+    return { source: kubeEvidenceSource({ ...common, kubeConfig, description: `demo cluster snapshot (examples/demo-cluster, served on ${api.url})` }), demo, close: () => api.close() };
+  }
+  const kubeConfig = loadKubeConfig(env);
+  if (options.context) kubeConfig.setCurrentContext(options.context);
+  const where = kubeConfig.getCurrentCluster()?.server ?? 'the configured cluster';
+  return { source: kubeEvidenceSource({ ...common, kubeConfig, description: `cluster ${kubeConfig.getCurrentContext()} (${where})` }), demo, close: async () => undefined };
 }
 
 export interface RunningServer {
   port: number;
+  server: ServerType;
+  log: (entry: Record<string, unknown>) => void;
+  /** Stops serving, then releases the evidence source and flushes spans. */
   close(): Promise<void>;
+  /** Releases the evidence source and flushes spans (after the server has stopped by other means). */
+  release(): Promise<void>;
 }
 
 export async function startNodeServer(env: Record<string, string | undefined>): Promise<RunningServer> {
   const config = loadConfig(env, (p) => readFileSync(p, 'utf8'));
-  const { source, demo } = await chooseEvidence(config, env);
-  const auth = { bearerTokens: config.KUBETRIAGE_AUTH_TOKEN, basicCredentials: config.KUBETRIAGE_BASIC_AUTH };
-  const open = !authConfigured(auth);
-  if (open && !demo && config.KUBETRIAGE_AUTH_OPEN !== 'true') {
-    throw new Error('no credentials are configured for the ingest routes: set KUBETRIAGE_AUTH_TOKEN or KUBETRIAGE_BASIC_AUTH (or KUBETRIAGE_AUTH_OPEN=true to run open on purpose)');
-  }
+  const evidence = await chooseEvidence(config, env);
+  // The first line says where evidence comes from, demo or live, before anything else is logged.
+  console.log(evidence.demo
+    ? `kubetriage: DEMO mode: no cluster is configured, so evidence comes from the ${evidence.source.description}`
+    : `kubetriage: evidence from ${evidence.source.description}`);
   const tracing = startTracing(env);
   const log = (entry: Record<string, unknown>) => console.log(JSON.stringify({ time: new Date().toISOString(), level: 'info', ...entry }));
-  const app = createApp({
-    evidence: source,
-    auth,
-    sinks: config.KUBETRIAGE_FORWARD_URL ? [webhookSink({ url: config.KUBETRIAGE_FORWARD_URL })] : [],
-    dedupTtlMs: config.KUBETRIAGE_DEDUP_TTL_MS,
+  const app = createApp(depsFromConfig(config, {
+    evidence: evidence.source,
+    demo: evidence.demo,
+    openapiYaml: readFileSync(join(REPO_ROOT, 'openapi.yaml'), 'utf8'),
+    readFile: (path) => readFileSync(path, 'utf8'),
     metrics: createPromMetrics(),
     log,
-    openapiYaml: readFileSync(join(REPO_ROOT, 'openapi.yaml'), 'utf8'),
-    maxBodyBytes: config.KUBETRIAGE_MAX_BODY_BYTES,
-    deadlineMs: config.KUBETRIAGE_DEADLINE_MS,
-    ...(config.KUBETRIAGE_RUNBOOK_URL_TEMPLATE ? { diagnoseOptions: { runbookTemplates: { '*': config.KUBETRIAGE_RUNBOOK_URL_TEMPLATE } } } : {}),
-    onUnexpectedError: (err) => console.error(JSON.stringify({ level: 'error', msg: 'unexpected error', error: String(err) })),
-  });
-  let server: ServerType | undefined;
+    onUnexpectedError: (err) => log({ level: 'error', msg: 'unexpected error', error: String(err) }),
+  }));
+  let server!: ServerType;
   const port = await new Promise<number>((resolve) => {
     server = serve({ fetch: app.fetch, port: config.PORT, hostname: env['HOST'] ?? '0.0.0.0' }, (info) => resolve(info.port));
   });
-  if (open) console.warn(JSON.stringify({ level: 'warn', msg: 'the ingest routes accept requests without credentials', demo }));
-  console.log(demo
-    ? `kubetriage listening on :${port} in DEMO mode: no cluster is configured, evidence comes from the ${source.description}`
-    : `kubetriage listening on :${port}, evidence from ${source.description}`);
+  log({ msg: `listening on :${port}`, demo: evidence.demo });
+  const release = async () => {
+    await evidence.close();
+    await tracing?.shutdown();
+  };
   return {
     port,
+    server,
+    log,
+    release,
     close: async () => {
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-      await tracing?.shutdown();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await release();
     },
   };
 }

@@ -1,7 +1,6 @@
 // Worker bindings → createApp deps. Workers have no files, no kubeconfig and no
 // @kubernetes/client-node: evidence comes inline, or through the fetch-based reader from one API
 // server (KUBETRIAGE_KUBE_API_URL + KUBETRIAGE_KUBE_TOKEN) whose certificate is publicly trusted.
-import { z } from 'zod';
 import type { AppDeps } from '../../app.ts';
 import { ConfigError, loadConfig } from '../../config/config.ts';
 import { fetchEvidenceSource } from '../../evidence/fetch-reader.ts';
@@ -11,13 +10,6 @@ import { sinkDepsFromConfig, type SinkDeps } from '../../sinks/routing.ts';
 
 /** Vars and secrets arrive as strings; other bindings (KV, ...) are not configuration. */
 export type WorkerEnv = Record<string, unknown>;
-
-// The Worker's own variables. They belong in the one config schema (src/config/config.ts);
-// until they are there, they are checked here and reported in the same ConfigError.
-const workerOnly = z.object({
-  KUBETRIAGE_KUBE_API_URL: z.url({ protocol: /^https$/, error: 'must be an https:// URL (Workers cannot trust a private CA)' }).optional(),
-  KUBETRIAGE_KUBE_TOKEN: z.string().min(1).optional(),
-});
 
 /** Settings that need a file system or client-node, which a Worker does not have. */
 const UNSUPPORTED: Array<[name: string, unsupported: (v: string) => boolean, why: string]> = [
@@ -41,10 +33,8 @@ export function workerDeps(env: WorkerEnv, openapiYaml: string): AppDeps {
     if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.problems);
   }
-  const own = workerOnly.safeParse(vars);
-  if (!own.success) problems.push(...own.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  const kube = own.success ? own.data : {};
-  if (Boolean(kube.KUBETRIAGE_KUBE_API_URL) !== Boolean(kube.KUBETRIAGE_KUBE_TOKEN)) {
+  const kube = { KUBETRIAGE_KUBE_API_URL: config?.KUBETRIAGE_KUBE_API_URL, KUBETRIAGE_KUBE_TOKEN: config?.KUBETRIAGE_KUBE_TOKEN };
+  if (config && Boolean(kube.KUBETRIAGE_KUBE_API_URL) !== Boolean(kube.KUBETRIAGE_KUBE_TOKEN)) {
     problems.push('KUBETRIAGE_KUBE_API_URL and KUBETRIAGE_KUBE_TOKEN: set both, or neither (evidence inline only)');
   }
   for (const [name, unsupported, why] of UNSUPPORTED) {
@@ -52,7 +42,9 @@ export function workerDeps(env: WorkerEnv, openapiYaml: string): AppDeps {
     if (v !== undefined && unsupported(v)) problems.push(`${name}: not supported on Workers: ${why}`);
   }
   const auth = config ? { bearerTokens: config.KUBETRIAGE_AUTH_TOKEN, basicCredentials: config.KUBETRIAGE_BASIC_AUTH } : undefined;
-  if (auth && !authConfigured(auth) && config?.KUBETRIAGE_AUTH_OPEN !== 'true') {
+  // Checked on the raw variables too, so a schema error elsewhere does not hide this one.
+  const noCredentials = auth ? !authConfigured(auth) : !vars['KUBETRIAGE_AUTH_TOKEN'] && !vars['KUBETRIAGE_BASIC_AUTH'];
+  if (noCredentials && vars['KUBETRIAGE_AUTH_OPEN'] !== 'true') {
     problems.push('KUBETRIAGE_AUTH_TOKEN: no credentials are configured for the ingest routes (wrangler secret put KUBETRIAGE_AUTH_TOKEN), or set KUBETRIAGE_AUTH_OPEN=true to run open on purpose');
   }
   // Sinks from the environment (webhook, PagerDuty, Slack) exactly as on Node; no routing file.
