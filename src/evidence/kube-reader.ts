@@ -25,6 +25,7 @@ import type { KubeObject, LogTail, Target } from '../core/types.ts';
 import { classifyError, classifyResponse, resourceLabel, type Classification, type RequestContext } from './api-errors.ts';
 import { fetchPath, maxRounds, planRound, targetProblem, type FetchResult, type FetchSpec } from './planner.ts';
 import { tokenBucket, type RateLimiter } from './rate-limiter.ts';
+import { inSpan } from '../telemetry/tracing.ts';
 import type { CollectedEvidence, EvidenceError, EvidenceSession, EvidenceSource, SessionOptions } from './source.ts';
 
 export interface KubeEvidenceOptions {
@@ -350,6 +351,20 @@ function assemble(target: Target, specs: FetchSpec[], results: ReadonlyMap<strin
 // ---------------------------------------------------------------------------------------------
 // Source
 
+/** One span per evidence fetch, with the Kubernetes resource and the outcome. */
+function tracedFetch(spec: FetchSpec, fetch: (spec: FetchSpec) => Promise<FetchResult>): Promise<FetchResult> {
+  return inSpan('kubetriage.evidence.fetch', {
+    'k8s.resource': spec.group ? `${spec.resource}.${spec.group}` : spec.resource,
+    'k8s.namespace.name': spec.namespace ?? '',
+    'k8s.resource.name': spec.name ?? '',
+    'kubetriage.fetch.kind': spec.kind,
+  }, async (span) => {
+    const result = await fetch(spec);
+    span.setAttribute('kubetriage.evidence.outcome', result.state === 'failed' ? result.reason : result.state);
+    return result;
+  });
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve(false);
@@ -509,7 +524,7 @@ export function kubeEvidenceSource(options: KubeEvidenceOptions): EvidenceSource
       const fetchOnce = (spec: FetchSpec): Promise<FetchResult> => {
         let p = cache.get(spec.key);
         if (!p) {
-          p = raceAbort(fetchSpec(spec), signal, () => timeout(spec));
+          p = raceAbort(tracedFetch(spec, fetchSpec), signal, () => timeout(spec));
           cache.set(spec.key, p);
         }
         return p;

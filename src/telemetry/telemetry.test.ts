@@ -8,6 +8,9 @@ import { snapshotSource } from '../evidence/snapshot-source.ts';
 import { webhookSink } from '../sinks/webhook.ts';
 import { createPromMetrics } from './prom-metrics.ts';
 import { pod } from '../../test/support/kube-builders.ts';
+import { KubeConfig } from '@kubernetes/client-node';
+import { kubeEvidenceSource } from '../evidence/kube-reader.ts';
+import { startKubeApiServer } from '../demo/kube-api-server.ts';
 
 const exporter = new InMemorySpanExporter();
 const oomPod = pod({ name: 'cart-1', containers: [{ name: 'cart', restartCount: 7, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { reason: 'OOMKilled', exitCode: 137 } } }] });
@@ -67,6 +70,29 @@ describe('telemetry', () => {
     expect(text).toMatch(/kubetriage_evidence_errors_total\{reason="not-found"\} 1/);
     expect(text).toMatch(/route="unmatched",method="GET",status="404"/);
     expect(text).not.toContain('12345');
+  });
+
+  it('emits one span per evidence fetch with the resource and the outcome', async () => {
+    exporter.reset();
+    const api = await startKubeApiServer({ snapshot: { objects: [oomPod as never], logs: [] } });
+    try {
+      const kubeConfig = new KubeConfig();
+      kubeConfig.loadFromString(api.kubeconfigYaml());
+      api.inject({ match: { resource: 'pods/log' }, action: { status: 403 } });
+      const app = createApp({ evidence: kubeEvidenceSource({ kubeConfig }), openapiYaml: '' });
+      const res = await app.request('/v1/diagnose', { method: 'POST', body: JSON.stringify({ target: { kind: 'Pod', namespace: 'shop', name: 'cart-1' } }), headers: { 'content-type': 'application/json' } });
+      expect(res.status).toBe(200);
+      const fetches = exporter.getFinishedSpans().filter((s) => s.name === 'kubetriage.evidence.fetch');
+      const pod = fetches.find((s) => s.attributes['k8s.resource'] === 'pods' && s.attributes['k8s.resource.name'] === 'cart-1')!;
+      expect(pod.attributes['kubetriage.evidence.outcome']).toBe('object');
+      expect(pod.attributes['k8s.namespace.name']).toBe('shop');
+      const log = fetches.find((s) => s.attributes['kubetriage.fetch.kind'] === 'log')!;
+      expect(log.attributes['kubetriage.evidence.outcome']).toBe('forbidden');
+      const request = exporter.getFinishedSpans().find((s) => s.name === 'POST /v1/diagnose')!;
+      expect(pod.spanContext().traceId).toBe(request.spanContext().traceId);
+    } finally {
+      await api.close();
+    }
   });
 
   it('answers 501 at /metrics on a runtime without a registry', async () => {
