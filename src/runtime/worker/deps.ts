@@ -6,7 +6,8 @@ import { ConfigError, loadConfig } from '../../config/config.ts';
 import { fetchEvidenceSource } from '../../evidence/fetch-reader.ts';
 import { noEvidenceSource } from '../../evidence/source.ts';
 import { authConfigured } from '../../http/auth.ts';
-import { sinkDepsFromConfig, type SinkDeps } from '../../sinks/routing.ts';
+import { sinkDepsFromConfig } from '../../sinks/routing.ts';
+import { depsFromConfig } from '../deps-from-config.ts';
 
 /** Vars and secrets arrive as strings; other bindings (KV, ...) are not configuration. */
 export type WorkerEnv = Record<string, unknown>;
@@ -47,34 +48,25 @@ export function workerDeps(env: WorkerEnv, openapiYaml: string): AppDeps {
   if (noCredentials && vars['KUBETRIAGE_AUTH_OPEN'] !== 'true') {
     problems.push('KUBETRIAGE_AUTH_TOKEN: no credentials are configured for the ingest routes (wrangler secret put KUBETRIAGE_AUTH_TOKEN), or set KUBETRIAGE_AUTH_OPEN=true to run open on purpose');
   }
-  // Sinks from the environment (webhook, PagerDuty, Slack) exactly as on Node; no routing file.
-  let sinkDeps: SinkDeps | undefined;
+  // Sinks from the environment (webhook, PagerDuty, Slack), as on Node but with no routing file:
+  // checked here so their problems join the one message; depsFromConfig builds them below.
   try {
-    if (config) sinkDeps = sinkDepsFromConfig(config);
+    if (config) sinkDepsFromConfig(config);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.problems);
   }
-  if (problems.length > 0 || !config || !auth || !sinkDeps) throw new ConfigError(problems);
+  if (problems.length > 0 || !config) throw new ConfigError(problems);
   const log = (entry: Record<string, unknown>) => console.log(JSON.stringify({ time: new Date().toISOString(), level: 'info', ...entry }));
-  for (const warning of sinkDeps.warnings) log({ level: 'warn', msg: warning });
-
   const evidence = kube.KUBETRIAGE_KUBE_API_URL && kube.KUBETRIAGE_KUBE_TOKEN
     ? fetchEvidenceSource({ server: kube.KUBETRIAGE_KUBE_API_URL, token: kube.KUBETRIAGE_KUBE_TOKEN })
     : noEvidenceSource;
-  return {
+  // Everything above only collected problems, so one message lists them all; the deps
+  // themselves are built exactly as on Node and Lambda.
+  return depsFromConfig(config, {
     evidence,
     openapiYaml,
-    auth,
-    sinks: sinkDeps.sinks,
-    routeAlert: sinkDeps.routeAlert,
-    sinkRequired: sinkDeps.sinkRequired,
-    ...(sinkDeps.pagerduty ? { pagerduty: sinkDeps.pagerduty } : {}),
-    dedupTtlMs: config.KUBETRIAGE_DEDUP_TTL_MS,
-    maxBodyBytes: config.KUBETRIAGE_MAX_BODY_BYTES,
-    deadlineMs: config.KUBETRIAGE_DEADLINE_MS,
-    ...(config.KUBETRIAGE_RUNBOOK_URL_TEMPLATE ? { diagnoseOptions: { runbookTemplates: { '*': config.KUBETRIAGE_RUNBOOK_URL_TEMPLATE } } } : {}),
     log,
     onUnexpectedError: (err) => console.error(JSON.stringify({ level: 'error', msg: 'unexpected error', error: String(err) })),
-  };
+  });
 }
