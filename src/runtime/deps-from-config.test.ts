@@ -11,6 +11,18 @@ const config = (env: Record<string, string>) => loadConfig(env, () => { throw ne
 const example = readFileSync(new URL('../../examples/requests/crashloop-oom.json', import.meta.url), 'utf8');
 
 describe('depsFromConfig', () => {
+  it('puts a per-id runbook template from KUBETRIAGE_CONFIG before the public runbooks', async () => {
+    const yaml = 'runbooks:\n  crashloop.oom: https://wiki.example/oom/{namespace}/{name}\n  "*": https://wiki.example/all/{id}\n';
+    const deps = depsFromConfig(config({ KUBETRIAGE_AUTH_TOKEN: TOKEN, KUBETRIAGE_CONFIG: '/etc/kubetriage/config.yaml' }), {
+      evidence: noEvidenceSource, openapiYaml: '', readFile: (p) => { if (p !== '/etc/kubetriage/config.yaml') throw new Error('ENOENT'); return yaml; },
+    });
+    const res = await createApp(deps).request('/v1/diagnose', { method: 'POST', body: example, headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` } });
+    const out = await res.json() as { target: { namespace: string; name: string }; diagnosis: { id: string; runbooks: string[] } };
+    expect(out.diagnosis.id).toBe('crashloop.oom');
+    expect(out.diagnosis.runbooks[0]).toBe(`https://wiki.example/oom/${out.target.namespace}/${out.target.name}`);
+    expect(out.diagnosis.runbooks).not.toContain('https://wiki.example/all/crashloop.oom');
+  });
+
   it('maps the config onto the app: credentials, limits, forward sink, runbook template', async () => {
     const forwarded: string[] = [];
     const deps = depsFromConfig(config({

@@ -50,7 +50,7 @@ export function depsFromConfig(config: Config, b: RuntimeBindings): AppDeps {
     dedupTtlMs: config.KUBETRIAGE_DEDUP_TTL_MS,
     maxBodyBytes: config.KUBETRIAGE_MAX_BODY_BYTES,
     deadlineMs: config.KUBETRIAGE_DEADLINE_MS,
-    ...(config.KUBETRIAGE_RUNBOOK_URL_TEMPLATE ? { diagnoseOptions: { runbookTemplates: { '*': config.KUBETRIAGE_RUNBOOK_URL_TEMPLATE } } } : {}),
+    diagnoseOptions: { runbookTemplates: { ...(config.KUBETRIAGE_RUNBOOK_URL_TEMPLATE ? { '*': config.KUBETRIAGE_RUNBOOK_URL_TEMPLATE } : {}), ...sinkDeps.runbookTemplates } },
     ...(b.metrics ? { metrics: b.metrics } : {}),
     ...(b.log ? { log: b.log } : {}),
     ...(b.onUnexpectedError ? { onUnexpectedError: b.onUnexpectedError } : {}),

@@ -252,3 +252,17 @@ describe('required and optional sinks at POST /v1/alertmanager', () => {
     expect(slackBodies).toHaveLength(1);
   });
 });
+
+describe('runbook templates in the config file', () => {
+  it('reads a URL template per diagnosis id and for all', () => {
+    const { runbookTemplates } = loadConfigFile(env(), { yamlText: 'runbooks:\n  crashloop.oom: https://wiki.example.com/oom/{namespace}/{name}\n  "*": https://wiki.example.com/k8s/{id}\n' });
+    expect(runbookTemplates).toEqual({ 'crashloop.oom': 'https://wiki.example.com/oom/{namespace}/{name}', '*': 'https://wiki.example.com/k8s/{id}' });
+  });
+
+  it('refuses ids no rule has, and templates that are not URLs', () => {
+    const problems = problemsOf(() => loadConfigFile(env(), { yamlText: 'runbooks:\n  crashloop.oomm: https://wiki.example.com/{id}\n' }));
+    expect(problems.join('\n')).toContain('runbooks.crashloop.oomm: no diagnosis has this id');
+    const bad = problemsOf(() => loadConfigFile(env(), { yamlText: 'runbooks:\n  healthy: not-a-url\n' }));
+    expect(bad.join('\n')).toContain('must be an http(s) URL template');
+  });
+});

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { EnrichedAlert } from '../alertmanager/enrich.ts';
 import { ConfigError, type Config } from '../config/config.ts';
 import { incidentTargetsSchema, type IncidentTargetPattern } from '../pagerduty/incident-target.ts';
+import { allRules } from '../core/rules/registry.ts';
 import type { PagerDutyDeps } from '../pagerduty/webhook-route.ts';
 import { pagerdutySink } from './pagerduty.ts';
 import type { Sink } from './sink.ts';
@@ -108,6 +109,8 @@ export const configFileSchema = z.object({
   sinks: z.array(sinkSchema).default([]),
   routes: z.array(routeSchema).optional(),
   pagerduty: z.object({ incidentTargets: incidentTargetsSchema }).strict().optional(),
+  /** The organisation's runbook link per diagnosis id ('*' for all): `{id}`, `{kind}`, `{namespace}`, `{name}` are filled in. */
+  runbooks: z.record(z.string(), z.string().regex(/^https?:\/\//, 'must be an http(s) URL template')).default({}),
 }).strict();
 
 // ---------------------------------------------------------------------------------------------
@@ -121,6 +124,7 @@ export interface Routing {
 export interface ConfigFile {
   routing: Routing;
   incidentTargets: IncidentTargetPattern[];
+  runbookTemplates: Record<string, string>;
   /** Not errors, but worth a line in the start-up log. */
   warnings: string[];
 }
@@ -168,6 +172,10 @@ export function loadConfigFile(env: RoutingEnv, o: LoadOptions = {}): ConfigFile
   const parsed = configFileSchema.safeParse(doc);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${where}: ${path(i.path) || '(document)'}: ${i.message}`));
   const file = parsed.data;
+  const knownIds = new Set(allRules().map((r) => r.id));
+  for (const id of Object.keys(file.runbooks)) {
+    if (id !== '*' && !knownIds.has(id)) problems.push(`${where}: runbooks.${id}: no diagnosis has this id (see docs/diagnoses.md)`);
+  }
 
   const sinks = envSinks(env);
   const secret = (p: string, inline: string | undefined, filePath: string | undefined, fallback: string | undefined, what: string): string | undefined => {
@@ -250,6 +258,7 @@ export function loadConfigFile(env: RoutingEnv, o: LoadOptions = {}): ConfigFile
       required: (sink, alert) => select(alert).some((e) => e.sink === sink && e.required),
     },
     incidentTargets: file.pagerduty?.incidentTargets ?? [],
+    runbookTemplates: file.runbooks,
     warnings,
   };
 }
@@ -260,6 +269,8 @@ export interface SinkDeps {
   routeAlert: Routing['route'];
   sinkRequired: Routing['required'];
   pagerduty?: PagerDutyDeps;
+  /** Runbook URL templates per diagnosis id from the config file. */
+  runbookTemplates: Record<string, string>;
   /** For the start-up log. */
   warnings: string[];
 }
@@ -270,7 +281,7 @@ export interface SinkDeps {
  * ConfigError listing every problem.
  */
 export function sinkDepsFromConfig(config: RoutingEnv & Pick<Config, 'KUBETRIAGE_PAGERDUTY_WEBHOOK_SECRET' | 'KUBETRIAGE_PAGERDUTY_API_TOKEN' | 'KUBETRIAGE_PAGERDUTY_API_URL' | 'KUBETRIAGE_PAGERDUTY_FROM'>, o: LoadOptions = {}): SinkDeps {
-  const { routing, incidentTargets, warnings } = loadConfigFile(config, o);
+  const { routing, incidentTargets, runbookTemplates, warnings } = loadConfigFile(config, o);
   const secrets = config.KUBETRIAGE_PAGERDUTY_WEBHOOK_SECRET;
   const token = config.KUBETRIAGE_PAGERDUTY_API_TOKEN;
   const from = config.KUBETRIAGE_PAGERDUTY_FROM;
@@ -284,6 +295,7 @@ export function sinkDepsFromConfig(config: RoutingEnv & Pick<Config, 'KUBETRIAGE
       ...(token && from ? { api: { url: config.KUBETRIAGE_PAGERDUTY_API_URL, token, from } } : {}),
       incidentTargets,
     } } : {}),
+    runbookTemplates,
     warnings,
   };
 }
