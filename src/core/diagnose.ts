@@ -36,12 +36,12 @@ function rank(findings: Finding[]): Finding[] {
 }
 
 /** For workload targets: "3/5 pods of deployment shop/cart: <what the worst pod shows>". */
-function workloadSummary(snap: Snapshot, primary: Finding, all: Finding[], title: string): string | undefined {
+function workloadSummary(snap: Snapshot, primary: Finding, all: Finding[]): string | undefined {
   if (['Pod', 'Node', 'Service', 'PersistentVolumeClaim', 'PersistentVolume'].includes(snap.target.kind)) return undefined;
   const pods = snap.scopePods;
   if (pods.length === 0 || primary.subject.kind !== 'Pod') return undefined;
   const affected = new Set(all.filter((f) => f.id === primary.id && f.subject.kind === 'Pod').map((f) => f.subject.name));
-  return `${affected.size}/${pods.length} pods of ${formatRef(snap.target)}: ${title.toLowerCase()}. ${primary.summary}`;
+  return `${affected.size}/${pods.length} pods of ${formatRef(snap.target)}: ${primary.summary}`;
 }
 
 export function diagnose(bundle: EvidenceBundle, options: DiagnoseOptions = {}): DiagnoseResult {
@@ -66,7 +66,7 @@ export function diagnose(bundle: EvidenceBundle, options: DiagnoseOptions = {}):
   const [primary, ...rest] = findings as [Finding, ...Finding[]];
   const primaryRule = ruleById(primary.id);
   const diagnosis = toDiagnosis(primaryRule, primary, snap, options);
-  const summary = workloadSummary(snap, primary, findings, primaryRule.title);
+  const summary = workloadSummary(snap, primary, findings);
   if (summary) diagnosis.summary = summary;
 
   // One alternative per id (its strongest finding); the primary's id is already shown.
