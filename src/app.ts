@@ -13,6 +13,7 @@ import { alertmanagerRoutes } from './alertmanager/route.ts';
 import { pagerdutyWebhookFromApp, type PagerDutyDeps } from './pagerduty/webhook-route.ts';
 import { DeliveryRecord } from './alertmanager/delivery-record.ts';
 import { authConfigured, requireAuth, type AuthOptions } from './http/auth.ts';
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from './http/limits.ts';
 import { problem, problemResponse } from './http/problem.ts';
 import { redactDeep } from './redact/redact.ts';
 
@@ -41,6 +42,8 @@ export interface AppDeps {
   maxBodyBytes?: number;
   /** Alerts per Alertmanager request (default 1000). */
   maxAlertsPerRequest?: number;
+  /** Nesting depth and label/annotation caps of ingest bodies (default DEFAULT_INPUT_LIMITS); 400 above. */
+  inputLimits?: Partial<InputLimits>;
   /** Evidence deadline per request, in ms (default 4000). */
   deadlineMs?: number;
   /** Time allowed for forwarding after enrichment, retries included (default 8000). */
@@ -70,6 +73,7 @@ export function createApp(deps: AppDeps): Hono {
   const clock = deps.clock ?? systemClock;
   const auth = deps.auth && authConfigured(deps.auth) ? requireAuth(deps.auth) : undefined;
   const redact = deps.redact ?? redactDeep;
+  const limits: InputLimits = { ...DEFAULT_INPUT_LIMITS, ...deps.inputLimits };
   const openSession = () => deps.evidence.session({ signal: AbortSignal.timeout(deadlineMs) });
 
   app.use(requestId());
@@ -87,6 +91,7 @@ export function createApp(deps: AppDeps): Hono {
   }
   app.route('/', diagnoseRoutes({
     maxBodyBytes,
+    limits,
     openSession,
     evidenceDescription: deps.evidence.description,
     redact,
@@ -96,6 +101,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', alertmanagerRoutes({
     maxBodyBytes,
     maxAlerts: deps.maxAlertsPerRequest ?? 1000,
+    limits,
     deadlineMs,
     forwardBudgetMs: deps.forwardBudgetMs ?? 8000,
     openSession: (o) => deps.evidence.session(o),
@@ -117,6 +123,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', pagerdutyWebhookFromApp(deps.pagerduty, {
     evidence: deps.evidence,
     deadlineMs,
+    limits,
     fetch: deps.fetch ?? ((...args) => globalThis.fetch(...args)),
     now: clock.now,
     sleep: clock.sleep,

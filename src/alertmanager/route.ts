@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { RequestIdVariables } from 'hono/request-id';
 import { jsonBody, type JsonBodyVariables } from '../http/json-body.ts';
+import { inputLimits, type InputLimits } from '../http/limits.ts';
 import { problem, problemResponse } from '../http/problem.ts';
 import { parseWebhookPayload } from './webhook-payload.ts';
 import { enrichGroup, type EnrichDeps } from './enrich.ts';
@@ -9,6 +10,7 @@ import { forwardGroup, type ForwardDeps } from './forward.ts';
 export interface AlertmanagerRouteOptions {
   maxBodyBytes: number;
   maxAlerts: number;
+  limits: InputLimits;
   deadlineMs: number;
   /** Extra time after enrichment for forwarding, retries included. */
   forwardBudgetMs: number;
@@ -20,9 +22,11 @@ export interface AlertmanagerRouteOptions {
   metrics?: EnrichDeps['metrics'];
 }
 
+const LABEL_MAPS = ['alerts.*.labels', 'alerts.*.annotations', 'groupLabels', 'commonLabels', 'commonAnnotations', 'routeLabels'];
+
 export function alertmanagerRoutes(o: AlertmanagerRouteOptions): Hono<{ Variables: JsonBodyVariables & RequestIdVariables }> {
   const routes = new Hono<{ Variables: JsonBodyVariables & RequestIdVariables }>();
-  routes.post('/v1/alertmanager', jsonBody({ maxBytes: o.maxBodyBytes }), async (c) => {
+  routes.post('/v1/alertmanager', jsonBody({ maxBytes: o.maxBodyBytes }), inputLimits({ limits: o.limits, labelMaps: LABEL_MAPS }), async (c) => {
     const parsed = parseWebhookPayload(c.get('jsonBody'), o.maxAlerts);
     if (!parsed.ok) return problemResponse(c, parsed.problem);
     const group = await enrichGroup(parsed.value, {

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { DeliveryRecord } from '../alertmanager/delivery-record.ts';
 import type { DiagnoseOptions } from '../core/types.ts';
 import type { EvidenceSource } from '../evidence/source.ts';
+import { checkInputLimits, type InputLimits } from '../http/limits.ts';
 import { problem, problemResponse } from '../http/problem.ts';
 import { deliver } from '../sinks/deliver.ts';
 import { diagnoseFromSource, type DiagnoseTarget } from './diagnose-target.ts';
@@ -42,7 +43,12 @@ export interface PagerDutyWebhookOptions {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   log?: (entry: Record<string, unknown>) => void;
+  /** Nesting and label caps, checked after the signature. */
+  limits: InputLimits;
 }
+
+/** Where an incident carries alert labels (read by findIncidentTarget). */
+const LABEL_MAPS = ['event.data.body.details.labels', 'event.data.details.labels', 'event.data.custom_details.labels'];
 
 const envelopeSchema = z.looseObject({
   event: z.looseObject({
@@ -126,6 +132,8 @@ export function pagerdutyWebhookRoutes(o: PagerDutyWebhookOptions | undefined): 
       } catch (err) {
         return problemResponse(c, problem('invalid-json', 400, (err as Error).message.slice(0, 200), [{ path: '(body)', message: 'not valid JSON' }]));
       }
+      const overLimit = checkInputLimits(json, o.limits, LABEL_MAPS);
+      if (overLimit) return problemResponse(c, overLimit);
       const envelope = envelopeSchema.safeParse(json);
       if (!envelope.success) {
         // Signed by PagerDuty, so retrying cannot help: acknowledge and say why it was not used.
@@ -167,6 +175,7 @@ export function pagerdutyWebhookFromApp(deps: PagerDutyDeps | undefined, app: {
   evidence: EvidenceSource;
   diagnoseOptions?: DiagnoseOptions;
   deadlineMs: number;
+  limits: InputLimits;
   fetch: typeof globalThis.fetch;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
@@ -183,6 +192,7 @@ export function pagerdutyWebhookFromApp(deps: PagerDutyDeps | undefined, app: {
     seen: new DeliveryRecord({ ttlMs: 48 * 3_600_000, maxEntries: 100_000, now: app.now }),
     budgetMs: deps.budgetMs ?? 30_000,
     evidenceDeadlineMs: app.deadlineMs,
+    limits: app.limits,
     fetch: app.fetch,
     now: app.now,
     sleep: app.sleep,
