@@ -2,6 +2,7 @@
 // events normalised from both API groups, logs per container, and the pods in scope of the target.
 import type { EvidenceBundle, IgnoredObject, KubeObject, LogTail, ObjectRef, Target, AlertContext } from './types.ts';
 import { timeOf, type Meta, type NormalizedEvent, type Pod, type Workload } from './kube.ts';
+import { shapeProblem } from './shape.ts';
 
 /** Kinds the core understands. Anything else is ignored and listed back to the caller. */
 export const KNOWN_KINDS = new Set([
@@ -147,6 +148,12 @@ export function buildSnapshot(bundle: EvidenceBundle): Snapshot {
     }
     if (!KNOWN_KINDS.has(kind)) {
       ignored.push({ index, ...(obj.apiVersion ? { apiVersion: obj.apiVersion } : {}), ...(kind ? { kind } : {}), ...(meta.name ? { name: meta.name } : {}), reason: kind ? `kind ${kind} is not used by the diagnosis core` : 'object has no kind' });
+      continue;
+    }
+    // Inline evidence can be any JSON: an object whose fields contradict the kind's shape is not read.
+    const malformed = shapeProblem(kind, obj);
+    if (malformed) {
+      ignored.push({ index, kind, ...(typeof meta.name === 'string' && meta.name ? { name: meta.name } : {}), reason: `malformed: ${malformed}` });
       continue;
     }
     if (kind === 'Event') {

@@ -20,8 +20,13 @@ export type TargetInference = { ok: true; target: Target } | { ok: false; proble
 
 /** No target given: the single pod, else the object the alert names, else the single workload-like object. */
 export function inferTarget(objects: KubeObject[], alertLabels: Record<string, string> | undefined): TargetInference {
-  const flat = objects.flatMap((o) => (Array.isArray((o as { items?: unknown }).items) ? ((o as { items: KubeObject[] }).items) : [o]));
-  const meta = (o: KubeObject) => (o.metadata ?? {}) as { name?: string; namespace?: string };
+  // Inline objects are any JSON: only objects (and List items that are objects) can be targets.
+  const isObject = (o: unknown): o is KubeObject => typeof o === 'object' && o !== null && !Array.isArray(o);
+  const flat = objects.filter(isObject).flatMap((o) => (Array.isArray((o as { items?: unknown }).items) ? ((o as { items: unknown[] }).items.filter(isObject)) : [o]));
+  const meta = (o: KubeObject) => {
+    const m = isObject(o.metadata) ? (o.metadata as { name?: unknown; namespace?: unknown }) : {};
+    return { ...(typeof m.name === 'string' ? { name: m.name } : {}), ...(typeof m.namespace === 'string' ? { namespace: m.namespace } : {}) };
+  };
   const asTarget = (o: KubeObject): Target => ({ kind: String(o.kind), name: meta(o).name ?? '', ...(meta(o).namespace ? { namespace: meta(o).namespace! } : {}) });
   const pods = flat.filter((o) => o?.kind === 'Pod' && meta(o).name);
   if (pods.length === 1) return { ok: true, target: asTarget(pods[0]!) };
