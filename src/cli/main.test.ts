@@ -75,4 +75,15 @@ describe('kubetriage diagnose', () => {
     expect(await runCli(['frobnicate'], f.io)).toBe(2);
     expect(f.err.join('')).toContain('usage');
   });
+
+  it('applies the input limits of POST /v1/diagnose to every line (found by test/hardening fuzzing: a deep line was an "internal" 500)', async () => {
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    const batch = [`{"objects":[{"kind":${deep}}]}`, JSON.stringify({ objects: [healthyPod], alert: { labels: { alertname: 'x'.repeat(20_000) } } }), JSON.stringify({ objects: [oomPod] })].join('\n');
+    const f = fakeIo({ 'b.jsonl': batch });
+    expect(await runCli(['diagnose', '--jsonl', '--input', 'b.jsonl'], f.io)).toBe(1);
+    const lines = f.out.join('').trim().split('\n').map((l) => JSON.parse(l) as { line?: number; error?: { status: number; errors: Array<{ path: string }> }; diagnosis?: { id: string } });
+    expect(lines[0]).toMatchObject({ line: 1, error: { status: 400, errors: [{ path: `objects.0.kind${'.0'.repeat(61)}` }] } });
+    expect(lines[1]).toMatchObject({ line: 2, error: { status: 400, errors: [{ path: 'alert.labels.alertname' }] } });
+    expect(lines[2]!.diagnosis!.id).toBe('crashloop.oom');
+  });
 });

@@ -1,8 +1,9 @@
 // The kubetriage CLI: the same diagnose path as POST /v1/diagnose, from a file, stdin, a JSONL
 // batch, or a target read from the cluster (or the demo cluster when none is configured).
 import { parseArgs } from 'node:util';
-import { parseDiagnoseRequest, type DiagnoseRequest } from '../diagnose/request.ts';
+import { DIAGNOSE_LABEL_MAPS, parseDiagnoseRequest, type DiagnoseRequest } from '../diagnose/request.ts';
 import { diagnoseRequest, type DiagnoseServiceDeps } from '../diagnose/service.ts';
+import { checkInputLimits, DEFAULT_INPUT_LIMITS } from '../http/limits.ts';
 import { problem } from '../http/problem.ts';
 import { renderResponse } from '../render/text.ts';
 import { redactDeep } from '../redact/redact.ts';
@@ -133,6 +134,9 @@ async function diagnoseText(text: string, depsFor: (req: DiagnoseRequest) => Pro
   } catch (err) {
     return { error: problem('invalid-json', 400, (err as Error).message.slice(0, 200)) };
   }
+  // The same input limits as POST /v1/diagnose: deep nesting would overflow the recursive code after.
+  const overLimit = checkInputLimits(json, DEFAULT_INPUT_LIMITS, DIAGNOSE_LABEL_MAPS);
+  if (overLimit) return { error: overLimit };
   const req = parseDiagnoseRequest(json);
   if (!req.ok) return { error: req.problem };
   try {

@@ -54,6 +54,9 @@ export interface DiagnoseRequest {
   alert?: AlertContext;
 }
 
+/** Where a /v1/diagnose body carries labels, for the input limits (objects are evidence: the body limit bounds them). */
+export const DIAGNOSE_LABEL_MAPS = ['alert.labels', 'alert.annotations'];
+
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: Problem };
 
 export function parseDiagnoseRequest(body: unknown): Parsed<DiagnoseRequest> {

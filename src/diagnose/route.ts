@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { jsonBody, type JsonBodyVariables } from '../http/json-body.ts';
 import { inputLimits, type InputLimits } from '../http/limits.ts';
 import { problemResponse } from '../http/problem.ts';
-import { parseDiagnoseRequest } from './request.ts';
+import { DIAGNOSE_LABEL_MAPS, parseDiagnoseRequest } from './request.ts';
 import { diagnoseRequest, type DiagnoseServiceDeps } from './service.ts';
 
 export interface DiagnoseRouteOptions extends DiagnoseServiceDeps {
@@ -12,12 +12,9 @@ export interface DiagnoseRouteOptions extends DiagnoseServiceDeps {
   redact: <T>(value: T) => T;
 }
 
-/** Where a /v1/diagnose body carries labels (objects are evidence: the body limit bounds them). */
-const LABEL_MAPS = ['alert.labels', 'alert.annotations'];
-
 export function diagnoseRoutes(options: DiagnoseRouteOptions): Hono<{ Variables: JsonBodyVariables }> {
   const routes = new Hono<{ Variables: JsonBodyVariables }>();
-  routes.post('/v1/diagnose', jsonBody({ maxBytes: options.maxBodyBytes }), inputLimits({ limits: options.limits, labelMaps: LABEL_MAPS }), async (c) => {
+  routes.post('/v1/diagnose', jsonBody({ maxBytes: options.maxBodyBytes }), inputLimits({ limits: options.limits, labelMaps: DIAGNOSE_LABEL_MAPS }), async (c) => {
     const parsed = parseDiagnoseRequest(c.get('jsonBody'));
     if (!parsed.ok) return problemResponse(c, parsed.problem);
     const result = await diagnoseRequest(parsed.value, options);
