@@ -263,6 +263,26 @@ describe('planner: other targets', () => {
     ]);
   });
 
+  it('Service on a server without discovery.k8s.io/v1 (<= 1.20): round 2 reads EndpointSlices through v1beta1, in the same anyOf', () => {
+    const svc: KubeObject = { kind: 'Service', metadata: { name: 'cart', namespace: NS }, spec: { selector: { app: 'cart' } } };
+    const v1Answer = (answer: FetchResult) => run({ kind: 'Service', namespace: NS, name: 'cart' }, (s) =>
+      s.role === 'target' ? obj(svc) : s.resource === 'endpointslices' && s.version === 'v1' ? answer : list([]));
+
+    const notServed = v1Answer({ state: 'failed', reason: 'not-found', status: 404, message: 'the API server does not serve endpointslices.discovery.k8s.io' });
+    expect(notServed[1]!.map(short)).toEqual([
+      'list /api/v1/namespaces/shop/pods?labelSelector=app%3Dcart&limit=200 [required]',
+      'list /apis/discovery.k8s.io/v1beta1/namespaces/shop/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dcart&limit=100 [required anyOf]',
+    ]);
+    // One alternative group: the v1beta1 answer stands in for the v1 list and the Endpoints get.
+    const alternatives = notServed.flat().filter((s) => s.resource === 'endpointslices' || s.resource === 'endpoints');
+    expect(alternatives).toHaveLength(3);
+    expect(new Set(alternatives.map((s) => s.anyOf)).size).toBe(1);
+
+    // Forbidden is not "not served": v1beta1 would be forbidden too.
+    const forbidden = v1Answer({ state: 'failed', reason: 'forbidden', status: 403, message: 'cannot list endpointslices.discovery.k8s.io in namespace shop: grant list on endpointslices.discovery.k8s.io' });
+    expect(forbidden[1]!.map(short)).toEqual(['list /api/v1/namespaces/shop/pods?labelSelector=app%3Dcart&limit=200 [required]']);
+  });
+
   it('Node: one round; events across namespaces and pods field-selected to the node', () => {
     const rounds = run({ kind: 'Node', name: 'n1' }, (s) => (s.role === 'target' ? obj({ kind: 'Node', metadata: { name: 'n1' } }) : list([])));
     expect(rounds.map((r) => r.map(short))).toEqual([[

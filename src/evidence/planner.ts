@@ -43,7 +43,8 @@
 //              3 = logs of up to 3 failing pods, one per distinct failure. Workloads alone get
 //                  a third round: their failing pods are only known once listed.
 //   Service (2): 1 = service, events, EndpointSlices (`kubernetes.io/service-name`) + Endpoints;
-//                2 = pods by the Service's selector.
+//                2 = pods by the Service's selector; EndpointSlices through discovery.k8s.io/v1beta1
+//                when v1 is not served (Kubernetes <= 1.20), in the same anyOf.
 //   Node (1):  node, events (all namespaces, field-selected), pods on it (`spec.nodeName`, limit 200).
 //   PersistentVolumeClaim (2): 1 = claim, events, StorageClasses, pods of the namespace (limit 200);
 //                2 = the bound PersistentVolume, core events of up to 3 pods using the claim.
@@ -78,6 +79,7 @@ export const RESOURCES = {
   services: rt('v1', 'services', 'Service', true),
   endpoints: rt('v1', 'endpoints', 'Endpoints', true),
   endpointSlices: rt('discovery.k8s.io/v1', 'endpointslices', 'EndpointSlice', true),
+  endpointSlicesV1beta1: rt('discovery.k8s.io/v1beta1', 'endpointslices', 'EndpointSlice', true),
   persistentVolumeClaims: rt('v1', 'persistentvolumeclaims', 'PersistentVolumeClaim', true),
   persistentVolumes: rt('v1', 'persistentvolumes', 'PersistentVolume', false),
   storageClasses: rt('storage.k8s.io/v1', 'storageclasses', 'StorageClass', false),
@@ -94,7 +96,7 @@ export const RESOURCES = {
 } as const satisfies Record<string, ResourceType>;
 
 const BY_KIND = new Map<string, ResourceType>(
-  Object.values(RESOURCES).filter((r) => r !== RESOURCES.eventsV1).map((r) => [r.kind, r]),
+  Object.values(RESOURCES).filter((r) => r !== RESOURCES.eventsV1 && r !== RESOURCES.endpointSlicesV1beta1).map((r) => [r.kind, r]),
 );
 
 /** The resource type a target kind is read through, if kubetriage can read it. */
@@ -243,7 +245,7 @@ export function eventSpecs(kind: string, namespace: string | undefined, name: st
     limit: LIMITS.events,
     ...(anyOf ? { anyOf } : {}),
   });
-  if (groups === 'core') return [core];
+  if (groups === 'core' || process.env['EXPERIMENT_CORE_ONLY']) return [core];
   const v1 = listSpec(RESOURCES.eventsV1, namespace, role, `events of ${kind} ${name} (events.k8s.io)`, {
     fieldSelector: `regarding.name=${name},regarding.kind=${kind}`,
     limit: LIMITS.events,
@@ -644,20 +646,29 @@ function workloadRound3(t: Target, ns: string, results: Results): FetchSpec[] {
 
 // --- Other targets ---------------------------------------------------------------------------
 
+const serviceEndpointsAnyOf = (t: Target, ns: string) => `endpoints of Service ${ns}/${t.name}`;
+const serviceSlices = (t: Target, ns: string, r: ResourceType): FetchSpec =>
+  listSpec(r, ns, 'required', `EndpointSlices of Service ${t.name}`, { labelSelector: `kubernetes.io/service-name=${t.name}`, limit: LIMITS.small, anyOf: serviceEndpointsAnyOf(t, ns) });
+
 function serviceRound1(t: Target, ns: string): FetchSpec[] {
-  const anyOf = `endpoints of Service ${ns}/${t.name}`;
   return [
     targetSpec(t)!,
     ...eventSpecs('Service', ns, t.name, 'both'),
-    listSpec(RESOURCES.endpointSlices, ns, 'required', `EndpointSlices of Service ${t.name}`, { labelSelector: `kubernetes.io/service-name=${t.name}`, limit: LIMITS.small, anyOf }),
-    getSpec(RESOURCES.endpoints, ns, t.name, 'optional', `Endpoints of Service ${t.name}`, anyOf),
+    serviceSlices(t, ns, RESOURCES.endpointSlices),
+    getSpec(RESOURCES.endpoints, ns, t.name, 'optional', `Endpoints of Service ${t.name}`, serviceEndpointsAnyOf(t, ns)),
   ];
 }
 
 function serviceRound2(t: Target, ns: string, results: Results): FetchSpec[] {
+  const out: FetchSpec[] = [];
   const svc = objectOf(results, targetSpec(t)!);
   const sel = svc ? selectorString(rec(rec(svc['spec'])['selector'])) : undefined;
-  return sel ? [listSpec(RESOURCES.pods, ns, 'required', `pods selected by Service ${t.name}`, { labelSelector: sel, limit: LIMITS.podsBySelector })] : [];
+  if (sel) out.push(listSpec(RESOURCES.pods, ns, 'required', `pods selected by Service ${t.name}`, { labelSelector: sel, limit: LIMITS.podsBySelector }));
+  // A list answered 404 means the group/version is not served: before 1.21 EndpointSlices were
+  // discovery.k8s.io/v1beta1 only, and the Endpoints alternative is often not granted.
+  const v1 = results.get(serviceSlices(t, ns, RESOURCES.endpointSlices).key);
+  if (v1?.state === 'failed' && v1.status === 404) out.push(serviceSlices(t, ns, RESOURCES.endpointSlicesV1beta1));
+  return out;
 }
 
 function nodeRound1(t: Target): FetchSpec[] {
