@@ -245,7 +245,7 @@ export function eventSpecs(kind: string, namespace: string | undefined, name: st
     limit: LIMITS.events,
     ...(anyOf ? { anyOf } : {}),
   });
-  if (groups === 'core' || process.env['EXPERIMENT_CORE_ONLY']) return [core];
+  if (groups === 'core') return [core];
   const v1 = listSpec(RESOURCES.eventsV1, namespace, role, `events of ${kind} ${name} (events.k8s.io)`, {
     fieldSelector: `regarding.name=${name},regarding.kind=${kind}`,
     limit: LIMITS.events,
