@@ -103,7 +103,7 @@ describe('planner: Pod target', () => {
       'get /api/v1/namespaces/shop/persistentvolumeclaims/cart-data [required]',
       `get /api/v1/namespaces/shop/persistentvolumeclaims/${POD}-tmp [required]`,
       'list /apis/storage.k8s.io/v1/storageclasses?limit=100 [required]',
-      'list /apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dcart&limit=100 [required]',
+      'list /apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dcart&limit=100 [optional]',
       'list /api/v1/namespaces/shop/resourcequotas?limit=100 [required]',
     ]);
     expect(planRound(target, 3, res)).toEqual([]);

@@ -539,7 +539,8 @@ function podRound2(t: Target, ns: string, results: Results): FetchSpec[] {
   for (const c of claims) out.push(getSpec(RESOURCES.persistentVolumeClaims, ns, c, 'required', 'a claim the pod mounts'));
   if (claims.length > 0) out.push(listSpec(RESOURCES.storageClasses, undefined, 'required', 'StorageClasses of the claims', { limit: LIMITS.storageClasses }));
 
-  // Networking: EndpointSlices of the Services that select this pod.
+  // Networking: EndpointSlices of the Services that select this pod. Optional: no pod rule needs
+  // them, and before 1.21 discovery.k8s.io/v1 is not served (a 404 here is not worth a partial).
   const services = itemsOf(results, listSpec(RESOURCES.services, ns, 'required', '', { limit: LIMITS.services }))
     .filter((s) => matchesMap(meta(pod).labels, rec(s['spec'])['selector']))
     .map((s) => meta(s).name)
@@ -547,7 +548,7 @@ function podRound2(t: Target, ns: string, results: Results): FetchSpec[] {
     .sort()
     .slice(0, LIMITS.servicesPerPod);
   for (const s of services) {
-    out.push(listSpec(RESOURCES.endpointSlices, ns, 'required', `EndpointSlices of Service ${s}`, { labelSelector: `kubernetes.io/service-name=${s}`, limit: LIMITS.small }));
+    out.push(listSpec(RESOURCES.endpointSlices, ns, 'optional', `EndpointSlices of Service ${s}`, { labelSelector: `kubernetes.io/service-name=${s}`, limit: LIMITS.small }));
   }
 
   // Quota: a FailedCreate/quota hint in round 1 (pod events, owner conditions).

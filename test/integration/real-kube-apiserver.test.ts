@@ -11,9 +11,8 @@
 //    answers 403 only as an injected fault, and serves every version the planner asks for (1.31).
 //  - v1.20 serves EndpointSlice only as discovery.k8s.io/v1beta1, PodDisruptionBudget as
 //    policy/v1beta1, HorizontalPodAutoscaler as autoscaling/v2beta2. A Service target now falls back
-//    to v1beta1 (planner fix); a Pod target still reads v1 only (its last round has no room for a
-//    fallback), so on <= 1.20 a pod behind a Service is partial with "does not serve
-//    endpointslices.discovery.k8s.io" (SLICES_NOT_SERVED below).
+//    to v1beta1 (planner fix); a Pod target reads v1 only, as an optional read: on <= 1.20 its
+//    "not served" 404 is silent rather than a partial (no pod rule needs the slices).
 //  - pods/log is proxied to https://<Node InternalIP>:<status.daemonEndpoints.kubeletEndpoint.Port>
 //    /containerLogs/... with previous/tailLines/limitBytes passed through, so it depends on the Node:
 //    no Node object → 404 `pods "<node>" not found` (names the node, calls it a pod); a refused
@@ -136,13 +135,6 @@ const TARGETS: Target[] = [
   { kind: 'HorizontalPodAutoscaler', namespace: 'shop', name: 'cart' },
 ];
 
-/** v1.20 serves EndpointSlices as discovery.k8s.io/v1beta1 only; a Pod target reads v1 (see the header). */
-const SLICES_NOT_SERVED = {
-  reason: 'not-found',
-  status: 404,
-  resource: 'endpointslices.discovery.k8s.io in shop (kubernetes.io/service-name=cart)',
-  message: 'the API server does not serve endpointslices.discovery.k8s.io: endpointslices.discovery.k8s.io in shop (kubernetes.io/service-name=cart) cannot be read',
-};
 
 let server: RealKubeApiServer;
 let kubelet: KubeletStandIn;
@@ -406,9 +398,10 @@ describe.skipIf(missing !== undefined && !IN_CI)('live reader against a real kub
       expect(atKubelet.length).toBeGreaterThan(0);
       expect(Object.fromEntries(atKubelet[0]!.searchParams)).toEqual({ previous: 'true', tailLines: '200', limitBytes: '262144' });
 
-      // The only gap is v1.20's: no discovery.k8s.io/v1 for the EndpointSlices of Service cart.
-      expect(evidence.errors).toEqual([SLICES_NOT_SERVED]);
-      expect(evidence.partial).toBe(true);
+      // v1.20 serves no discovery.k8s.io/v1 for the EndpointSlices of Service cart: an optional read, so no gap.
+      expect(requestTo(requests, '/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices').map((r) => r.status)).toEqual([404]);
+      expect(evidence.errors).toEqual([]);
+      expect(evidence.partial).toBe(false);
     });
 
     it('on a node whose kubelet refuses connections: still crashloop.oom, and the log failure reads "kubelet on node node-b unreachable"', async () => {
@@ -420,7 +413,7 @@ describe.skipIf(missing !== undefined && !IN_CI)('live reader against a real kub
       const logError = evidence.errors.find((e) => e.resource.startsWith('pods/log'));
       expect(logError).toMatchObject({ reason: 'unreachable', status: 500, resource: `pods/log shop/${CART_PODS.kubeletDown} (container cart, previous)` });
       expect(logError!.message).toMatch(/^cannot read logs: kubelet on node node-b unreachable \(Get "https:\/\/127\.0\.0\.1:\d+\/containerLogs\/shop\/cart-6f7b9c8d5f-q7wzn\/cart\?.*": dial tcp 127\.0\.0\.1:\d+: connect: connection refused\)$/);
-      expect(evidence.errors.filter((e) => e !== logError)).toEqual([SLICES_NOT_SERVED]);
+      expect(evidence.errors.filter((e) => e !== logError)).toEqual([]);
     });
 
     it('on a node whose Node object is gone: the 404 that calls the node a pod is read as "its node node-gone no longer exists"', async () => {
@@ -430,7 +423,6 @@ describe.skipIf(missing !== undefined && !IN_CI)('live reader against a real kub
       expect(evidence.errors).toEqual([
         { reason: 'not-found', status: 404, resource: `pods/log shop/${CART_PODS.nodeGone} (container cart, previous)`, message: `cannot read logs of pod shop/${CART_PODS.nodeGone}: its node node-gone no longer exists` },
         { reason: 'not-found', status: 404, resource: 'nodes node-gone', message: 'node node-gone does not exist' },
-        SLICES_NOT_SERVED,
       ]);
     });
 
@@ -598,7 +590,8 @@ describe.skipIf(missing !== undefined && !IN_CI)('live reader against a real kub
     });
     expect(crash!['kubetriage']['target']).toMatchObject({ kind: 'Pod', namespace: 'shop', name: CART_PODS.reachable });
     expect(crash!['kubetriage']['diagnosis']['id']).toBe('crashloop.oom');
-    expect(crash!['kubetriage']['errors']).toEqual([SLICES_NOT_SERVED]);
+    expect(crash!['kubetriage']['errors']).toEqual([]);
+    expect(crash!['kubetriage']['partial']).toBe(false);
 
     expect(pdb!['kubetriage']['partial']).toBe(true);
     expect(pdb!['kubetriage']['errors']).toEqual([expect.objectContaining({ reason: 'forbidden', status: 403, message: 'cannot get poddisruptionbudgets.policy in namespace shop: grant get on poddisruptionbudgets.policy' })]);
