@@ -82,4 +82,17 @@ describe('resolveTarget: label traps', () => {
   it('refuses an invalid namespace', () => {
     expect(resolveTarget({ alertname: 'KubePodCrashLooping', namespace: 'shop/../kube-system', pod: 'cart-1' }).target).toBeUndefined();
   });
+
+  // Found by test/hardening/names.test.ts: the old pattern took any run of [-a-z0-9.] between two alphanumerics.
+  it.each(['a..b', 'a.-b', 'a-.b', 'cart..1'])('refuses %s: every dot-separated part of a name is a DNS-1123 label', (bad) => {
+    expect(resolveTarget({ alertname: 'KubePodCrashLooping', namespace: 'shop', pod: bad }).target).toBeUndefined();
+  });
+
+  it('applies the rule of the kind: a Service name is a DNS-1035 label, others may hold dots and start with a digit', () => {
+    expect(resolveTarget({ alertname: 'X', namespace: 'shop', service: 'cart.v2' }).problems[0]).toMatch(/DNS-1035/);
+    expect(resolveTarget({ alertname: 'X', namespace: 'shop', service: '1cart' }).target).toBeUndefined();
+    expect(resolveTarget({ alertname: 'X', namespace: 'shop', service: 'cart' }).target).toEqual({ kind: 'Service', namespace: 'shop', name: 'cart' });
+    expect(resolveTarget({ alertname: 'KubeNodeNotReady', node: 'ip-10-0-1-5.eu-west-1.compute.internal' }).target).toEqual({ kind: 'Node', name: 'ip-10-0-1-5.eu-west-1.compute.internal' });
+    expect(resolveTarget({ alertname: 'KubePodCrashLooping', namespace: 'shop', pod: `${'a'.repeat(100)}.b` }).target?.name).toBe(`${'a'.repeat(100)}.b`);
+  });
 });

@@ -3,7 +3,7 @@
 // kube-state-metrics alerts is the exporter not a node, labels that name the kube-state-metrics
 // pod itself leak in, and `exported_*` labels carry the real values when honor_labels is off.
 import type { Target } from '../core/types.ts';
-import { DNS_LABEL, DNS_SUBDOMAIN } from '../diagnose/request.ts';
+import { DNS_LABEL, nameProblem } from '../diagnose/request.ts';
 
 export interface ResolvedTarget {
   target?: Target;
@@ -76,8 +76,9 @@ export function resolveTarget(labels: Record<string, string>): ResolvedTarget {
   for (const [key, kind] of candidates) {
     const name = usable(key);
     if (!name) continue;
-    if (!DNS_SUBDOMAIN.test(name)) {
-      problems.push(`label ${key}="${name.slice(0, 80)}" is not a valid Kubernetes name`);
+    const invalid = nameProblem(kind, name);
+    if (invalid) {
+      problems.push(`label ${key}="${name.slice(0, 80)}" is not a valid Kubernetes name: it ${invalid}`);
       return result;
     }
     if (!CLUSTER_SCOPED.has(kind)) {

@@ -4,9 +4,19 @@ import { z } from 'zod';
 import type { AlertContext, KubeObject, LogTail, Target } from '../core/types.ts';
 import { problem, fieldPath, type Problem } from '../http/problem.ts';
 
-// Names must be valid Kubernetes object names before they reach a path or a selector.
-export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+// Names must be valid Kubernetes object names before they reach a path or a selector, by the
+// API server's own rules (k8s.io/apimachinery/pkg/util/validation): object names are DNS-1123
+// subdomains (dot-separated labels, 253 at most), namespaces and containers DNS-1123 labels,
+// Service names DNS-1035 labels (a letter first).
+export const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export const DNS_1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** Why `name` cannot name an object of `kind`, if it cannot. */
+export function nameProblem(kind: string, name: string): string | undefined {
+  if (kind === 'Service') return DNS_1035_LABEL.test(name) ? undefined : 'must be a DNS-1035 label (a Service name)';
+  return DNS_SUBDOMAIN.test(name) ? undefined : 'must be a DNS-1123 subdomain';
+}
 
 export const TARGET_KINDS = [
   'Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'Node', 'PersistentVolumeClaim',
@@ -19,7 +29,8 @@ export const targetSchema = z.object({
   namespace: z.string().regex(DNS_LABEL, 'must be a DNS-1123 label').optional(),
   name: z.string().regex(DNS_SUBDOMAIN, 'must be a DNS-1123 subdomain'),
   container: z.string().regex(DNS_LABEL, 'must be a DNS-1123 label').optional(),
-}).refine((t) => CLUSTER_SCOPED_KINDS.has(t.kind) || t.namespace !== undefined, { message: 'namespace is required for namespaced kinds', path: ['namespace'] });
+}).refine((t) => CLUSTER_SCOPED_KINDS.has(t.kind) || t.namespace !== undefined, { message: 'namespace is required for namespaced kinds', path: ['namespace'] })
+  .refine((t) => nameProblem(t.kind, t.name) === undefined, { message: 'must be a DNS-1035 label (a Service name)', path: ['name'] });
 
 const objectsSchema = z.union([
   z.array(z.unknown()),
