@@ -48,6 +48,18 @@ const inlineOpenapi: Plugin = {
   },
 };
 
+// The YAML parser is only needed when KUBETRIAGE_CONFIG names a file: our own imports of 'yaml'
+// resolve to a stand-in that loads the real parser on demand (src/runtime/lambda/yaml-on-demand.ts).
+const yamlOnDemand: Plugin = {
+  name: 'yaml-on-demand',
+  setup(b) {
+    b.onResolve({ filter: /^yaml$/ }, (args) => {
+      if (args.importer.includes(`${sep}node_modules${sep}`) || args.importer.endsWith(`${sep}yaml-parser.ts`)) return undefined;
+      return { path: join(ROOT, 'src/runtime/lambda/yaml-on-demand.ts') };
+    });
+  },
+};
+
 // zod exposes every locale through `z.locales`, and a namespace export cannot be tree-shaken:
 // 60 translations (260 KB minified, a third of the cold path) would be compiled at every cold
 // start. kubetriage reports in English, and zod's default (`en`, imported by zod directly) stays.
@@ -98,7 +110,7 @@ export async function bundleLambda(o: BundleOptions): Promise<BundleReport> {
       });
     },
   };
-  const entry = await build({ ...common, entryPoints: { index: o.entry }, outdir: o.outdir, entryNames: '[name]', minify: o.minify ?? true, plugins: [inlineOpenapi, zodEnglishOnly, lazyBoundaries] });
+  const entry = await build({ ...common, entryPoints: { index: o.entry }, outdir: o.outdir, entryNames: '[name]', minify: o.minify ?? true, plugins: [inlineOpenapi, zodEnglishOnly, yamlOnDemand, lazyBoundaries] });
   let outputs = entry.metafile.outputs;
   // Pass 2, the lazy modules: split, so what they share (AWS signing) is loaded once.
   if (lazyEntries.size > 0) {

@@ -55,9 +55,10 @@ describe('the Lambda bundle', () => {
   }, 60_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const run = (entry: string, extraArgs: string[] = []): ChildResult => {
+  const run = (entry: string, extraArgs: string[] = [], extraEnv: Record<string, string> = {}): ChildResult => {
     const stdout = execFileSync(process.execPath, [...extraArgs, '--input-type=module', '-e', CHILD], {
       env: {
+        ...extraEnv,
         PATH: process.env['PATH'] ?? '', HOME: dir, ENTRY_URL: pathToFileURL(entry).href, EVENTS_FILE: eventsFile,
         KUBETRIAGE_AUTH_TOKEN: TOKEN, KUBETRIAGE_EKS_CLUSTER: 'prod-eu', AWS_REGION: 'eu-west-1',
         AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
@@ -91,6 +92,19 @@ describe('the Lambda bundle', () => {
     // The live chunk really ran: it signed a DescribeCluster, and AWS's refusal became a readable partial answer.
     expect(r.aws).toEqual(['https://eks.eu-west-1.amazonaws.com/clusters/prod-eu']);
     expect(live!.body).toMatchObject({ partial: true, errors: [{ reason: 'forbidden', message: 'the cluster reader could not start: eks:DescribeCluster: 403 AccessDeniedException: not authorized' }] });
+  });
+
+  it('keeps the YAML parser off the cold path, and loads it when KUBETRIAGE_CONFIG names a file', () => {
+    expect(report.coldPathInputs.some((i) => i.includes('node_modules/yaml/'))).toBe(false);
+    expect(report.lazy.map((f) => f.path)).toContain(join(dir, 'dist/lazy/yaml-parser.mjs'));
+    const configFile = join(dir, 'kubetriage.yaml');
+    writeFileSync(configFile, 'runbooks:\n  crashloop.oom: https://wiki.example/oom/{name}\n');
+    const r = run(report.entry.path, [], { KUBETRIAGE_CONFIG: configFile });
+    expect(r.initial).toEqual([pathToFileURL(report.entry.path).href]);
+    const [inline] = r.out;
+    expect(inline!.loaded).toContain(pathToFileURL(join(dir, 'dist/lazy/yaml-parser.mjs')).href);
+    expect(inline).toMatchObject({ status: 200, body: { diagnosis: { id: 'crashloop.oom' } } });
+    expect((inline!.body['diagnosis'] as { runbooks: string[] }).runbooks[0]).toMatch(/^https:\/\/wiki\.example\/oom\//);
   });
 
   it('from source too (node runs the .ts directly): an inline diagnose loads neither client-node nor the AWS SDK', () => {

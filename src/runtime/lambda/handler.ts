@@ -11,6 +11,7 @@ import { noEvidenceSource, type EvidenceSource } from '../../evidence/source.ts'
 import { problem, problemResponse, type Problem } from '../../http/problem.ts';
 import { depsFromConfig } from '../deps-from-config.ts';
 import { loadLambdaConfig, type EksSettings } from './config.ts';
+import { preloadYaml } from './yaml-on-demand.ts';
 
 export interface LambdaHandlerOptions {
   env: Record<string, string | undefined>;
@@ -53,6 +54,8 @@ export function createLambdaHandler(o: LambdaHandlerOptions): LambdaHandler {
   const log = (entry: Record<string, unknown>) => writeLog(JSON.stringify({ time: new Date().toISOString(), level: 'info', ...entry }));
 
   const init = async () => {
+    // Load the YAML parser only when there is a configuration file (see yaml-on-demand.ts).
+    if (o.env['KUBETRIAGE_CONFIG']) await preloadYaml();
     const { config, eks } = await loadLambdaConfig(o.env, { getSecret: o.getSecret, readFile: o.readFile ?? cannotRead });
     const evidence = eks
       ? lazyEvidenceSource({ description: `EKS cluster ${eks.defaultCluster} (${eks.region})`, load: () => o.loadLiveEvidence(eks) })
