@@ -50,7 +50,7 @@ export interface AppDeps {
   forwardBudgetMs?: number;
   /** How long a forwarded notification is remembered, so re-deliveries are not forwarded twice (default 1 h). */
   dedupTtlMs?: number;
-  /** Applied to everything that leaves the service (responses and sinks); default: redactDeep. */
+  /** Applied to everything that leaves the service (responses, sinks and log lines); default: redactDeep. */
   redact?: <T>(value: T) => T;
   fetch?: typeof globalThis.fetch;
   clock?: Clock;
@@ -74,10 +74,13 @@ export function createApp(deps: AppDeps): Hono {
   const auth = deps.auth && authConfigured(deps.auth) ? requireAuth(deps.auth) : undefined;
   const redact = deps.redact ?? redactDeep;
   const limits: InputLimits = { ...DEFAULT_INPUT_LIMITS, ...deps.inputLimits };
+  // Log lines leave the service too, and carry what alerts and incidents said (group keys, labels in reasons).
+  const writeLog = deps.log;
+  const log = writeLog && ((entry: Record<string, unknown>) => writeLog(redact(entry)));
   const openSession = () => deps.evidence.session({ signal: AbortSignal.timeout(deadlineMs) });
 
   app.use(requestId());
-  app.use(telemetry({ ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.log ? { log: deps.log } : {}) }));
+  app.use(telemetry({ ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(log ? { log } : {}) }));
   app.get('/healthz', (c) => c.json({ status: 'ok', evidence: deps.evidence.description }));
   app.get('/metrics', async (c) => {
     if (!deps.metrics) return problemResponse(c, problem('not-implemented', 501, 'metrics are not collected on this runtime'));
@@ -116,7 +119,7 @@ export function createApp(deps: AppDeps): Hono {
       now: clock.now,
       sleep: clock.sleep,
     },
-    ...(deps.log ? { log: deps.log } : {}),
+    ...(log ? { log } : {}),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
   }));
   // Authenticated by its own signature (X-PagerDuty-Signature), not by the ingest credentials.
@@ -128,7 +131,7 @@ export function createApp(deps: AppDeps): Hono {
     now: clock.now,
     sleep: clock.sleep,
     ...(deps.diagnoseOptions ? { diagnoseOptions: deps.diagnoseOptions } : {}),
-    ...(deps.log ? { log: deps.log } : {}),
+    ...(log ? { log } : {}),
   }));
 
   app.notFound((c) => problemResponse(c, problem('not-found', 404, `${c.req.method} ${new URL(c.req.url).pathname} is not a route; see /openapi.yaml`)));
