@@ -104,5 +104,8 @@ export async function enrichGroup(payload: WebhookPayload, deps: EnrichDeps): Pr
     if (enrichment.partial) annotations['kubetriage_partial'] = enrichment.errors.map((e) => e.message).join('; ').slice(0, 1000);
     return redact({ ...alert, status, annotations, kubetriage: enrichment });
   }));
-  return { ...payload, alerts };
+  // The group's own fields (commonAnnotations, commonLabels, groupKey, externalURL) repeat what the
+  // alerts carry and leave with them, to the caller and the sinks: redacted like the alerts.
+  const { alerts: _, ...groupFields } = payload;
+  return { ...redact(groupFields), alerts };
 }

@@ -1,5 +1,5 @@
-// Log lines leave the service too: what an alert or an incident carries is redacted before it is
-// logged, like everything sent to a sink.
+// Secrets in what an alert or an incident carries leave through no side door: not through log
+// lines, not through the group-level fields of a forwarded Alertmanager group.
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { hmacSha256 } from '../../src/pagerduty/signature.ts';
@@ -41,5 +41,31 @@ describe('log lines are redacted', () => {
     expect(text).toContain('no-target');
     expect(text).not.toContain(AWS_KEY);
     expect(text).not.toContain(PASSWORD);
+  });
+});
+
+describe('group-level fields are redacted like the alerts', () => {
+  it('commonAnnotations, commonLabels, groupKey and externalURL, in the forwarded body and the response', async () => {
+    const sent: string[] = [];
+    const app = createApp({
+      evidence: demoSource(), openapiYaml: '', sinks: [webhookSink({ url: 'http://sink.test/hook' })],
+      fetch: (async (_url: unknown, init?: RequestInit) => { sent.push(String(init?.body)); return new Response(''); }) as typeof fetch,
+    });
+    const annotations = { description: `db login failed: postgres://app:${PASSWORD}@db:5432/shop` };
+    const body = JSON.stringify({
+      version: '4', status: 'firing', groupKey: `{}:{aws_access_key_id="${AWS_KEY}"}`, externalURL: `http://admin:${PASSWORD}@alertmanager:9093`,
+      groupLabels: {}, commonLabels: { alertname: 'X', token: PASSWORD }, commonAnnotations: annotations,
+      alerts: [{ status: 'firing', labels: { alertname: 'X' }, annotations }],
+    });
+    const res = await app.request('/v1/alertmanager', { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(200);
+    const answer = await res.text();
+    expect(sent).toHaveLength(1);
+    for (const out of [sent[0]!, answer]) {
+      expect(out).not.toContain(PASSWORD);
+      expect(out).not.toContain(AWS_KEY);
+      // Still readable: only the secret part is masked.
+      expect(out).toContain('db login failed: postgres://app:');
+    }
   });
 });
