@@ -105,7 +105,8 @@ describe('fetchEvidenceSource', () => {
   it('returns the same evidence and errors as the live reader (@kubernetes/client-node) for the same targets', async () => {
     const kc = new KubeConfig();
     kc.loadFromString(server.kubeconfigYaml());
-    const live = kubeEvidenceSource({ kubeConfig: kc });
+    // Fetch by fetch, so without the live reader's cross-request cache (the faults below come later).
+    const live = kubeEvidenceSource({ kubeConfig: kc, cacheTtlMs: 0 });
     const targets: Target[] = [podTarget, { kind: 'Deployment', namespace: NS, name: 'cart' }, { kind: 'Pod', namespace: NS, name: 'gone-123' }, { kind: 'Node', name: 'node-1' }];
     const compare = async (when: string) => {
       for (const target of targets) {

@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -6,7 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeApiServer } from '../../test/support/kube-api-server.ts';
 import type { ClusterSnapshot, KubeApiServer, KubeObjectLike, RequestLogEntry } from '../../test/support/kube-api-server.ts';
 import type { Target } from '../core/types.ts';
-import { boundLog, kubeEvidenceSource, loadKubeConfig, type KubeEvidenceOptions } from './kube-reader.ts';
+import { answerCache, boundLog, kubeEvidenceSource, loadKubeConfig, withKeepAlive, type KubeEvidenceOptions } from './kube-reader.ts';
+import type { FetchResult } from './planner.ts';
 import type { CollectedEvidence } from './source.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -555,6 +558,145 @@ describe('kubeEvidenceSource: other targets', () => {
     const e = await collect({ kind: 'Ingress', namespace: NS, name: 'web' });
     expect(e.errors[0]).toMatchObject({ reason: 'invalid-target' });
     expect(server.requests).toEqual([]);
+  });
+});
+
+describe('kubeEvidenceSource: answers shared across requests', () => {
+  const session = (src: ReturnType<typeof source>, deadlineMs = 10_000) => src.session({ signal: AbortSignal.timeout(deadlineMs) });
+  const podGets = () => server.requests.filter((r) => r.resource === 'pods' && r.name === POD).length;
+
+  it('a second request within the TTL reads nothing and gets the same evidence', async () => {
+    const src = source();
+    const first = await session(src).collect(podTarget());
+    expect(first.errors).toEqual([]);
+    expect(server.requests.length).toBeGreaterThan(5);
+    server.resetRequests();
+    const second = await session(src).collect(podTarget());
+    expect(server.requests).toEqual([]);
+    expect(second).toEqual(first);
+  });
+
+  it('requests at the same time join the fetches in flight: two groups cost one group\'s calls', async () => {
+    const src = source();
+    const pods = [POD, ...siblingNames];
+    const [a, b] = await Promise.all([0, 1].map(() => {
+      const s = session(src);
+      return Promise.all(pods.map((p) => s.collect(podTarget(p))));
+    }));
+    expect(a).toEqual(b);
+    // As for one session (the test above): 4 per pod, 6 shared.
+    expect(server.requests).toHaveLength(20 * 4 + 6);
+  });
+
+  it('reads again once the TTL has passed (injected clock)', async () => {
+    let now = 1_000_000;
+    const src = source({ cacheTtlMs: 2000, now: () => now });
+    await session(src).collect(podTarget());
+    const calls = server.requests.length;
+    server.resetRequests();
+    now += 1999;
+    await session(src).collect(podTarget());
+    expect(server.requests).toEqual([]);
+    now += 1;
+    await session(src).collect(podTarget());
+    expect(server.requests).toHaveLength(calls);
+  });
+
+  it('failures are not kept: the next request reads what failed, and only that', async () => {
+    const src = source();
+    server.inject({ match: { resource: 'pods', name: POD }, times: 1, action: { status: 500, message: 'etcdserver: leader changed' } });
+    const failed = await session(src).collect(podTarget());
+    expect(failed.partial).toBe(true);
+    expect(failed.errors.map((e) => e.reason)).toEqual(['server-error']);
+    server.resetRequests();
+    const next = await session(src).collect(podTarget());
+    expect(next.errors).toEqual([]);
+    expect(names(next, 'Pod')).toEqual([POD]);
+    expect(podGets()).toBe(1);
+    // The pod's events answered the first time: kept, not read again.
+    expect(server.requests.filter((r) => r.query['fieldSelector']?.includes(`=${POD},`))).toEqual([]);
+  });
+
+  it('a request that gives up does not cut the fetch short for one that joined it', async () => {
+    const src = source();
+    server.inject({ match: { resource: 'pods', name: POD }, action: { kind: 'latency', ms: 400 } });
+    const impatient = session(src, 20).collect(podTarget());
+    const patient = session(src).collect(podTarget());
+    const [gaveUp, got] = await Promise.all([impatient, patient]);
+    expect(gaveUp.errors.some((e) => e.reason === 'timeout')).toBe(true);
+    expect(got.errors).toEqual([]);
+    expect(names(got, 'Pod')).toEqual([POD]);
+    expect(podGets()).toBe(1);
+  });
+
+  it('cacheTtlMs: 0 turns it off: every request reads again (its own alerts still share)', async () => {
+    const src = source({ cacheTtlMs: 0 });
+    await session(src).collect(podTarget());
+    const calls = server.requests.length;
+    server.resetRequests();
+    const s = session(src);
+    await Promise.all([s.collect(podTarget()), s.collect(podTarget())]);
+    expect(server.requests).toHaveLength(calls);
+  });
+});
+
+describe('answerCache', () => {
+  const object = (name: string): FetchResult => ({ state: 'object', object: { apiVersion: 'v1', kind: 'Pod', metadata: { name } } });
+
+  it('keeps answers for ttlMs; failures and answers larger than the budget are never kept', () => {
+    let now = 0;
+    const c = answerCache({ ttlMs: 100, maxEntries: 10, maxBytes: 1000, now: () => now });
+    c.set('a', object('a'), 10);
+    c.set('gone', { state: 'absent', status: 404 }, 10);
+    c.set('failed', { state: 'failed', reason: 'server-error', message: 'HTTP 500' }, 10);
+    c.set('huge', object('huge'), 1001);
+    expect(c.get('a')).toEqual(object('a'));
+    expect(c.get('gone')).toEqual({ state: 'absent', status: 404 });
+    expect(c.get('failed')).toBeUndefined();
+    expect(c.get('huge')).toBeUndefined();
+    expect([c.size, c.bytes]).toEqual([2, 20]);
+    now = 99;
+    expect(c.get('a')).toBeDefined();
+    now = 100;
+    expect(c.get('a')).toBeUndefined();
+    expect([c.size, c.bytes]).toEqual([1, 10]);
+  });
+
+  it('is bounded by entries and bytes, evicting the oldest first', () => {
+    const c = answerCache({ ttlMs: 1000, maxEntries: 3, maxBytes: 100, now: () => 0 });
+    for (const k of ['a', 'b', 'c', 'd']) c.set(k, object(k), 10);
+    expect(['a', 'b', 'c', 'd'].map((k) => c.get(k) !== undefined)).toEqual([false, true, true, true]);
+    // 30 + 85 > 100: b, then c go; d fits beside it.
+    c.set('big', object('big'), 85);
+    expect(['b', 'c', 'd', 'big'].map((k) => c.get(k) !== undefined)).toEqual([false, false, true, true]);
+    expect([c.size, c.bytes]).toEqual([2, 95]);
+    // Replacing a key does not count it twice.
+    c.set('big', object('big'), 85);
+    expect([c.size, c.bytes]).toEqual([2, 95]);
+  });
+});
+
+describe('withKeepAlive', () => {
+  it("gives client-node's agent keep-alive with the same TLS options, once per agent; other agents are left alone", async () => {
+    const secure = await startKubeApiServer({ snapshot: { objects: [], logs: [] }, tls: true });
+    try {
+      const kc = kubeConfigFor(secure);
+      const opts: { agent?: unknown } = {};
+      await kc.applyToHTTPSOptions(opts as never);
+      const theirs = opts.agent as https.Agent;
+      expect(theirs).toBeInstanceOf(https.Agent);
+      const ours = withKeepAlive(theirs) as https.Agent & { keepAlive: boolean; options: https.AgentOptions };
+      expect(ours).not.toBe(theirs);
+      expect(ours).toBeInstanceOf(https.Agent);
+      expect(ours.keepAlive).toBe(true);
+      expect(ours.options.ca).toBe((theirs as unknown as { options: https.AgentOptions }).options.ca);
+      expect(withKeepAlive(theirs)).toBe(ours);
+      const proxy = new (class ProxyAgent extends http.Agent {})();
+      expect(withKeepAlive(proxy)).toBe(proxy);
+      expect(withKeepAlive(undefined)).toBeUndefined();
+    } finally {
+      await secure.close();
+    }
   });
 });
 

@@ -12,9 +12,11 @@
 // A raw GET gives the exact wire shape, one code path for get/list/log, and an AbortSignal.
 //
 // What is read for a target is decided by the pure planner (planner.ts), in rounds. A session
-// (one per inbound request) coalesces identical fetches across the alerts of a group; one
-// token bucket per source paces every session. Nothing throws: every failure becomes an
-// EvidenceError (api-errors.ts) and the evidence that could be read is still returned.
+// (one per inbound request) coalesces identical fetches across the alerts of a group; across
+// requests, successful answers are kept for a few seconds and fetches in flight are joined (a
+// storm's many groups read each object once); one token bucket per source paces every session.
+// Nothing throws: every failure becomes an EvidenceError (api-errors.ts) and the evidence that
+// could be read is still returned.
 import http from 'node:http';
 import https from 'node:https';
 import { existsSync } from 'node:fs';
@@ -50,6 +52,21 @@ export interface KubeEvidenceOptions {
   deadlineMs?: number;
   /** Largest JSON response accepted, in bytes (default 32 MiB). */
   maxResponseBytes?: number;
+  /**
+   * How long a successful answer is reused by later requests, in ms (default 10000). A storm
+   * reaches the service as many groups at once; within this window each object is read once,
+   * not once per request, and a fetch already in flight is joined rather than repeated. The
+   * default outlasts the reads of a storm over 200 pods at the default 100 requests/s (about 8 s;
+   * with 5 s its API calls doubled, bench/RESULTS.md). Failures are never kept. 0 turns both off
+   * (one request's alerts still share their fetches).
+   */
+  cacheTtlMs?: number;
+  /** Answers kept at most (default 2000). */
+  cacheMaxEntries?: number;
+  /** Their total size as read from the wire, in bytes (default 8 MiB); the oldest go first. */
+  cacheMaxBytes?: number;
+  /** Clock of the cache in ms (default Date.now); for tests. */
+  now?: () => number;
 }
 
 export const DEFAULTS = {
@@ -59,6 +76,9 @@ export const DEFAULTS = {
   limitBytes: 65_536,
   deadlineMs: 4000,
   maxResponseBytes: 32 * 1024 * 1024,
+  cacheTtlMs: 10_000,
+  cacheMaxEntries: 2000,
+  cacheMaxBytes: 8 * 1024 * 1024,
 } as const;
 
 const USER_AGENT = 'kubetriage (read-only; @kubernetes/client-node KubeConfig)';
@@ -115,6 +135,22 @@ interface RawResponse {
 
 class CredentialsError extends Error {}
 
+// client-node's Agent (one per cluster and user) is a plain http(s).Agent without keep-alive, so
+// every API call would open a new connection and, over TLS, pay a handshake first: one or two
+// round trips more per call. The reader uses the same options with keep-alive on; proxy agents
+// (socks, http(s) proxy) are left as they are.
+const keepAliveAgents = new WeakMap<http.Agent, http.Agent>();
+export function withKeepAlive(agent: unknown): unknown {
+  if (!(agent instanceof http.Agent) || (agent.constructor !== http.Agent && agent.constructor !== https.Agent)) return agent;
+  let ours = keepAliveAgents.get(agent);
+  if (!ours) {
+    const options = { ...(agent as unknown as { options: https.AgentOptions }).options, keepAlive: true };
+    ours = agent instanceof https.Agent ? new https.Agent(options) : new http.Agent(options);
+    keepAliveAgents.set(agent, ours);
+  }
+  return ours;
+}
+
 interface ContextClient {
   context: string;
   server: string;
@@ -145,6 +181,7 @@ function makeClient(kc: KubeConfig, context: string): ContextClient {
       return await new Promise<RawResponse>((resolve, reject) => {
         const req = mod.request(url, {
           ...opts,
+          agent: withKeepAlive(opts.agent) as http.Agent,
           method: 'GET',
           signal,
           headers: { ...(opts.headers ?? {}), Accept: 'application/json, */*', 'User-Agent': USER_AGENT },
@@ -349,6 +386,59 @@ function assemble(target: Target, specs: FetchSpec[], results: ReadonlyMap<strin
 }
 
 // ---------------------------------------------------------------------------------------------
+// Answers shared across requests
+
+export interface AnswerCache {
+  /** The answer stored under key, unless it has expired. */
+  get(key: string): FetchResult | undefined;
+  /** Keeps an answer; failures, and answers larger than the whole budget, are not kept. */
+  set(key: string, result: FetchResult, bytes: number): void;
+  readonly size: number;
+  readonly bytes: number;
+}
+
+/**
+ * Successful answers for ttlMs, bounded by count and by bytes. A Map keeps insertion order, so
+ * the oldest answer is evicted first and expired ones are always at the front.
+ */
+export function answerCache(o: { ttlMs: number; maxEntries: number; maxBytes: number; now: () => number }): AnswerCache {
+  const entries = new Map<string, { result: FetchResult; bytes: number; expires: number }>();
+  let total = 0;
+  const drop = (key: string): void => {
+    const e = entries.get(key);
+    if (!e) return;
+    entries.delete(key);
+    total -= e.bytes;
+  };
+  return {
+    get(key) {
+      const e = entries.get(key);
+      if (!e) return undefined;
+      if (e.expires > o.now()) return e.result;
+      drop(key);
+      return undefined;
+    },
+    set(key, result, bytes) {
+      if (result.state === 'failed' || o.ttlMs <= 0 || o.maxEntries < 1 || bytes > o.maxBytes) return;
+      const now = o.now();
+      drop(key);
+      for (const [k, e] of entries) {
+        if (e.expires > now && entries.size < o.maxEntries && total + bytes <= o.maxBytes) break;
+        drop(k);
+      }
+      entries.set(key, { result, bytes, expires: now + o.ttlMs });
+      total += bytes;
+    },
+    get size() {
+      return entries.size;
+    },
+    get bytes() {
+      return total;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Source
 
 /** One span per evidence fetch, with the Kubernetes resource and the outcome. */
@@ -421,6 +511,15 @@ export function kubeEvidenceSource(options: KubeEvidenceOptions): EvidenceSource
   const limiter: RateLimiter = tokenBucket({ qps: options.qps ?? DEFAULTS.qps, burst: options.burst ?? DEFAULTS.burst });
   // Ask the server for a generous byte cap so tailLines applies first; the newest lines are kept client-side.
   const logWireBytes = limitBytes * 4;
+  const cacheTtlMs = Math.max(0, options.cacheTtlMs ?? DEFAULTS.cacheTtlMs);
+  const answers = answerCache({
+    ttlMs: cacheTtlMs,
+    maxEntries: options.cacheMaxEntries ?? DEFAULTS.cacheMaxEntries,
+    maxBytes: options.cacheMaxBytes ?? DEFAULTS.cacheMaxBytes,
+    now: options.now ?? Date.now,
+  });
+  /** Fetches in flight by context + request, joined by any session that needs the same answer. */
+  const inflight = new Map<string, Promise<FetchResult>>();
 
   const clients = new Map<string, ContextClient | Error>();
   const clientFor = (context: string | undefined): ContextClient | Error => {
@@ -472,7 +571,7 @@ export function kubeEvidenceSource(options: KubeEvidenceOptions): EvidenceSource
       const cache = new Map<string, Promise<FetchResult>>();
       const timeout = (spec: FetchSpec): FetchResult => ({ state: 'failed', reason: 'timeout', message: `no answer for ${resourceLabel(contextOf(spec))} before the deadline` });
 
-      const request = async (spec: FetchSpec, ctx: RequestContext): Promise<FetchResult | RawResponse> => {
+      const request = async (spec: FetchSpec, ctx: RequestContext, signal: AbortSignal): Promise<FetchResult | RawResponse> => {
         try {
           await limiter.acquire(signal);
         } catch {
@@ -490,12 +589,14 @@ export function kubeEvidenceSource(options: KubeEvidenceOptions): EvidenceSource
         }
       };
 
-      const fetchSpec = async (spec: FetchSpec): Promise<FetchResult> => {
+      /** One API read under `signal`, whose deadline started at `started`; `onBytes` hears the answer's size. */
+      const fetchSpec = async (spec: FetchSpec, signal: AbortSignal, started: number, onBytes?: (n: number) => void): Promise<FetchResult> => {
         const ctx = contextOf(spec);
         if (signal.aborted) return timeout(spec);
         for (let attempt = 0; ; attempt++) {
-          const res = await request(spec, ctx);
+          const res = await request(spec, ctx, signal);
           if ('state' in res) return res;
+          onBytes?.(res.body.length);
           if (res.status >= 200 && res.status < 300 && res.status !== 204) {
             if (spec.kind === 'log') {
               const { lines, truncated } = boundLog(res.body.toString('utf8'), tailLines, limitBytes, redact, res.cut);
@@ -521,10 +622,37 @@ export function kubeEvidenceSource(options: KubeEvidenceOptions): EvidenceSource
         }
       };
 
+      // Across requests: a kept answer, or the fetch another session already has in flight. That
+      // fetch runs under its own deadline (the same length as a session's), not the session's
+      // signal, so a session that gives up does not cut the answer short for the others; each
+      // session still stops waiting at its own deadline (raceAbort below).
+      const shared = (spec: FetchSpec): Promise<FetchResult> => {
+        const key = `${client.context}\n${spec.key}`;
+        const kept = answers.get(key);
+        if (kept) return Promise.resolve(kept);
+        let p = inflight.get(key);
+        if (!p) {
+          let bytes = 0;
+          const own = AbortSignal.timeout(deadlineMs);
+          const startedAt = Date.now();
+          p = tracedFetch(spec, (s) => fetchSpec(s, own, startedAt, (n) => { bytes = n; }))
+            .then((result) => {
+              answers.set(key, result, bytes + key.length);
+              return result;
+            })
+            .finally(() => inflight.delete(key));
+          inflight.set(key, p);
+        }
+        return p;
+      };
+
+      // Within the request: every alert of the group gets the same answer, failures included.
       const fetchOnce = (spec: FetchSpec): Promise<FetchResult> => {
         let p = cache.get(spec.key);
         if (!p) {
-          p = raceAbort(tracedFetch(spec, fetchSpec), signal, () => timeout(spec));
+          p = signal.aborted
+            ? Promise.resolve(timeout(spec))
+            : raceAbort(cacheTtlMs > 0 ? shared(spec) : tracedFetch(spec, (s) => fetchSpec(s, signal, started)), signal, () => timeout(spec));
           cache.set(spec.key, p);
         }
         return p;
