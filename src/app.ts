@@ -121,6 +121,7 @@ export function createApp(deps: AppDeps): Hono {
     },
     ...(log ? { log } : {}),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    ...(deps.onUnexpectedError ? { onError: deps.onUnexpectedError } : {}),
   }));
   // Authenticated by its own signature (X-PagerDuty-Signature), not by the ingest credentials.
   app.route('/', pagerdutyWebhookFromApp(deps.pagerduty, {

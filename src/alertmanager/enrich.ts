@@ -34,6 +34,8 @@ export interface EnrichDeps {
   /** Applied to every enrichment before it leaves the process. */
   redact?: <T>(value: T) => T;
   metrics?: Metrics;
+  /** Where an unexpected error in one alert's diagnosis is reported. */
+  onError?: (err: unknown) => void;
 }
 
 async function sha256Hex(text: string): Promise<string> {
@@ -92,8 +94,17 @@ export async function enrichGroup(payload: WebhookPayload, deps: EnrichDeps): Pr
       const t = resolved.target;
       const what = `${t.kind.toLowerCase()} ${t.namespace ? `${t.namespace}/` : ''}${t.name}`;
       const evidence = await withinDeadline(sessionFor(resolved.cluster).collect(t), deps.signal, what);
-      const result = classify({ target: t, objects: evidence.objects, logs: evidence.logs, alert: alertContext }, deps.diagnoseOptions, deps.metrics);
-      enrichment = { ...base, target: t, diagnosis: result.diagnosis, alternatives: result.alternatives, timeline: result.timeline, partial: evidence.partial, errors: evidence.errors };
+      try {
+        const result = classify({ target: t, objects: evidence.objects, logs: evidence.logs, alert: alertContext }, deps.diagnoseOptions, deps.metrics);
+        enrichment = { ...base, target: t, diagnosis: result.diagnosis, alternatives: result.alternatives, timeline: result.timeline, partial: evidence.partial, errors: evidence.errors };
+      } catch (err) {
+        // A bug in one rule must not fail the whole group (Alertmanager would retry it forever):
+        // this alert goes out as unknown, saying why, and the error is reported.
+        deps.onError?.(err);
+        const summary = `The diagnosis of ${what} failed inside kubetriage; the alert is passed on unenriched.`;
+        enrichment = { ...base, target: t, diagnosis: unresolvedDiagnosis(summary, alert.labels, alert.annotations['runbook_url']), partial: true,
+          errors: [...evidence.errors, { reason: 'internal-error', resource: 'diagnosis', message: `the diagnosis failed: ${(err as Error)?.message ?? String(err)}` }] };
+      }
     }
     const d = enrichment.diagnosis!;
     deps.metrics?.diagnosis(d.id, enrichment.partial);

@@ -161,3 +161,24 @@ describe('forwarding', () => {
     expect(calls).toBe(2);
   });
 });
+
+describe('a failing rule', () => {
+  it('sends that alert on as unknown with the reason, and still enriches the rest of the group', async () => {
+    // Evidence a rule trips over: a getter that throws when the core reads the pod's status.
+    const poisoned = { ...oomPod, metadata: { ...(oomPod.metadata as object), name: 'bad-1' } } as Record<string, unknown>;
+    Object.defineProperty(poisoned, 'status', { enumerable: true, get() { throw new Error('rule bug'); } });
+    const source: EvidenceSource = {
+      description: 'mixed',
+      session: () => ({ collect: async (t) => ({ objects: t.name === 'bad-1' ? [poisoned as never] : [oomPod as never], logs: [], partial: false, errors: [] }) }),
+    };
+    const reported: unknown[] = [];
+    const app = makeApp({ evidence: source, onUnexpectedError: (e) => void reported.push(e) });
+    const res = await post(app, group([crashAlert({ pod: 'bad-1' }), crashAlert()]));
+    expect(res.status).toBe(200);
+    const out = await res.json() as Enriched;
+    expect(out.alerts[0]!.kubetriage.diagnosis!.id).toBe('unknown');
+    expect(out.alerts[0]!.kubetriage.errors.at(-1)).toMatchObject({ reason: 'internal-error', message: 'the diagnosis failed: rule bug' });
+    expect(out.alerts[1]!.kubetriage.diagnosis!.id).toBe('crashloop.oom');
+    expect(reported).toHaveLength(1);
+  });
+});

@@ -20,6 +20,7 @@ export interface AlertmanagerRouteOptions {
   forward: Omit<ForwardDeps, 'deadline'>;
   log?: (entry: Record<string, unknown>) => void;
   metrics?: EnrichDeps['metrics'];
+  onError?: EnrichDeps['onError'];
 }
 
 const LABEL_MAPS = ['alerts.*.labels', 'alerts.*.annotations', 'groupLabels', 'commonLabels', 'commonAnnotations', 'routeLabels'];
@@ -35,6 +36,7 @@ export function alertmanagerRoutes(o: AlertmanagerRouteOptions): Hono<{ Variable
       ...(o.diagnoseOptions ? { diagnoseOptions: o.diagnoseOptions } : {}),
       ...(o.redact ? { redact: o.redact } : {}),
       ...(o.metrics ? { metrics: o.metrics } : {}),
+      ...(o.onError ? { onError: o.onError } : {}),
     });
     const report = await forwardGroup(group, { ...o.forward, deadline: o.forward.now() + o.forwardBudgetMs, ...(o.metrics ? { metrics: o.metrics } : {}) });
     o.log?.({ msg: 'alertmanager group', requestId: c.get('requestId'), groupKey: parsed.value.groupKey, alerts: group.alerts.length, partial: group.alerts.filter((a) => a.kubetriage.partial).length, delivered: report.delivered, duplicates: report.skippedAsDuplicate, failures: report.failures });

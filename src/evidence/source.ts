@@ -5,7 +5,9 @@ import type { KubeObject, LogTail, Target } from '../core/types.ts';
 
 export type EvidenceErrorReason =
   | 'unauthorized' | 'forbidden' | 'not-found' | 'gone' | 'conflict' | 'rate-limited' | 'server-error'
-  | 'timeout' | 'unreachable' | 'invalid-response' | 'unknown-cluster' | 'invalid-target' | 'not-configured';
+  | 'timeout' | 'unreachable' | 'invalid-response' | 'unknown-cluster' | 'invalid-target' | 'not-configured'
+  /** Not about evidence: the diagnosis itself failed (a bug); the alert still goes out. */
+  | 'internal-error';
 
 export interface EvidenceError {
   reason: EvidenceErrorReason;
