@@ -1,43 +1,44 @@
 // Alertmanager webhook payload, version 4, parsed tolerantly: legacy senders omit status,
 // fingerprint, generatorURL and truncatedAlerts; newer ones add notification_reason (0.32+) and
 // routeLabels (0.34+). Unknown fields are kept and passed through.
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { safeParse } from '../config/schema-parse.ts';
 import { fieldPath, problem, type Problem } from '../http/problem.ts';
 
 const stringMap = z.record(z.string(), z.string());
 
 export const alertSchema = z.looseObject({
-  status: z.enum(['firing', 'resolved']).optional(),
+  status: z.optional(z.enum(['firing', 'resolved'])),
   labels: stringMap,
-  annotations: stringMap.default({}),
-  startsAt: z.string().optional(),
+  annotations: z._default(stringMap, {}),
+  startsAt: z.optional(z.string()),
   /** "0001-01-01T00:00:00Z" (Go's zero time) while firing. */
-  endsAt: z.string().optional(),
-  generatorURL: z.string().optional(),
-  fingerprint: z.string().optional(),
+  endsAt: z.optional(z.string()),
+  generatorURL: z.optional(z.string()),
+  fingerprint: z.optional(z.string()),
 });
 
 export const webhookPayloadSchema = z.looseObject({
-  version: z.literal('4').optional(),
-  groupKey: z.string().optional(),
-  truncatedAlerts: z.number().int().nonnegative().optional(),
-  status: z.enum(['firing', 'resolved']).optional(),
+  version: z.optional(z.literal('4')),
+  groupKey: z.optional(z.string()),
+  truncatedAlerts: z.optional(z.number().check(z.int(), z.nonnegative())),
+  status: z.optional(z.enum(['firing', 'resolved'])),
   /** Arrives regex-escaped (Alertmanager QuoteMeta's it): "web\\.hook". */
-  receiver: z.string().optional(),
-  groupLabels: stringMap.default({}),
-  commonLabels: stringMap.default({}),
-  commonAnnotations: stringMap.default({}),
-  externalURL: z.string().optional(),
+  receiver: z.optional(z.string()),
+  groupLabels: z._default(stringMap, {}),
+  commonLabels: z._default(stringMap, {}),
+  commonAnnotations: z._default(stringMap, {}),
+  externalURL: z.optional(z.string()),
   alerts: z.array(alertSchema),
-  notification_reason: z.string().optional(),
-  routeLabels: stringMap.optional(),
+  notification_reason: z.optional(z.string()),
+  routeLabels: z.optional(stringMap),
 });
 
 export type WebhookAlert = z.infer<typeof alertSchema>;
 export type WebhookPayload = z.infer<typeof webhookPayloadSchema>;
 
 export function parseWebhookPayload(body: unknown, maxAlerts: number): { ok: true; value: WebhookPayload } | { ok: false; problem: Problem } {
-  const parsed = webhookPayloadSchema.safeParse(body);
+  const parsed = safeParse(webhookPayloadSchema, body);
   if (!parsed.success) {
     return { ok: false, problem: problem('invalid-request', 400, 'not an Alertmanager webhook payload (version 4)', parsed.error.issues.map((i) => ({ path: fieldPath(i.path), message: i.message }))) };
   }

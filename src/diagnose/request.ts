@@ -1,6 +1,7 @@
 // The /v1/diagnose request: `{ target?, objects, logs?, alert? }`, shared by the REST route and
 // the CLI. Objects are kept as the API returns them; the core decides which it understands.
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { safeParse } from '../config/schema-parse.ts';
 import type { AlertContext, KubeObject, LogTail, Target } from '../core/types.ts';
 import { problem, fieldPath, type Problem } from '../http/problem.ts';
 
@@ -26,37 +27,39 @@ export const CLUSTER_SCOPED_KINDS = new Set<string>(['Node', 'PersistentVolume']
 
 export const targetSchema = z.object({
   kind: z.enum(TARGET_KINDS),
-  namespace: z.string().regex(DNS_LABEL, 'must be a DNS-1123 label').optional(),
-  name: z.string().regex(DNS_SUBDOMAIN, 'must be a DNS-1123 subdomain'),
-  container: z.string().regex(DNS_LABEL, 'must be a DNS-1123 label').optional(),
-}).refine((t) => CLUSTER_SCOPED_KINDS.has(t.kind) || t.namespace !== undefined, { message: 'namespace is required for namespaced kinds', path: ['namespace'] })
-  .refine((t) => nameProblem(t.kind, t.name) === undefined, { message: 'must be a DNS-1035 label (a Service name)', path: ['name'] });
+  namespace: z.optional(z.string().check(z.regex(DNS_LABEL, 'must be a DNS-1123 label'))),
+  name: z.string().check(z.regex(DNS_SUBDOMAIN, 'must be a DNS-1123 subdomain')),
+  container: z.optional(z.string().check(z.regex(DNS_LABEL, 'must be a DNS-1123 label'))),
+}).check(
+  z.refine((t) => CLUSTER_SCOPED_KINDS.has(t.kind) || t.namespace !== undefined, { message: 'namespace is required for namespaced kinds', path: ['namespace'] }),
+  z.refine((t) => nameProblem(t.kind, t.name) === undefined, { message: 'must be a DNS-1035 label (a Service name)', path: ['name'] }),
+);
 
 const objectsSchema = z.union([
   z.array(z.unknown()),
-  z.looseObject({ kind: z.string().optional(), items: z.array(z.unknown()) }),
+  z.looseObject({ kind: z.optional(z.string()), items: z.array(z.unknown()) }),
 ]);
 
 const logSchema = z.object({
-  namespace: z.string().optional(),
-  pod: z.string().optional(),
-  container: z.string().min(1),
-  previous: z.boolean().default(false),
-  lines: z.array(z.string()).optional(),
-  text: z.string().optional(),
-}).refine((l) => l.lines !== undefined || l.text !== undefined, { message: 'give lines[] or text', path: ['lines'] });
+  namespace: z.optional(z.string()),
+  pod: z.optional(z.string()),
+  container: z.string().check(z.minLength(1)),
+  previous: z._default(z.boolean(), false),
+  lines: z.optional(z.array(z.string())),
+  text: z.optional(z.string()),
+}).check(z.refine((l) => l.lines !== undefined || l.text !== undefined, { message: 'give lines[] or text', path: ['lines'] }));
 
 const alertSchema = z.object({
   labels: z.record(z.string(), z.string()),
-  annotations: z.record(z.string(), z.string()).default({}),
+  annotations: z._default(z.record(z.string(), z.string()), {}),
 });
 
 export const diagnoseRequestSchema = z.object({
-  target: targetSchema.optional(),
-  objects: objectsSchema.optional(),
-  logs: z.array(logSchema).optional(),
-  alert: alertSchema.optional(),
-}).refine((r) => r.target !== undefined || r.objects !== undefined, { message: 'give objects (evidence), a target, or both', path: ['objects'] });
+  target: z.optional(targetSchema),
+  objects: z.optional(objectsSchema),
+  logs: z.optional(z.array(logSchema)),
+  alert: z.optional(alertSchema),
+}).check(z.refine((r) => r.target !== undefined || r.objects !== undefined, { message: 'give objects (evidence), a target, or both', path: ['objects'] }));
 
 export interface DiagnoseRequest {
   target?: Target;
@@ -71,7 +74,7 @@ export const DIAGNOSE_LABEL_MAPS = ['alert.labels', 'alert.annotations'];
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: Problem };
 
 export function parseDiagnoseRequest(body: unknown): Parsed<DiagnoseRequest> {
-  const result = diagnoseRequestSchema.safeParse(body);
+  const result = safeParse(diagnoseRequestSchema, body);
   if (!result.success) {
     return { ok: false, problem: problem('invalid-request', 400, 'see errors[] for the fields', result.error.issues.map((i) => ({ path: fieldPath(i.path), message: i.message }))) };
   }

@@ -3,9 +3,10 @@
 // PagerDuty integration carry the labels as text ("Labels:\n - alertname = ...") in `firing`;
 // for anything else, configured patterns with named groups are matched on the title or the
 // service name, and the groups are read as alert labels.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Target } from '../core/types.ts';
 import { resolveTarget } from '../alerts/resolve-target.ts';
+import { safeParse } from '../config/schema-parse.ts';
 import { targetSchema } from '../diagnose/request.ts';
 
 export interface IncidentTargetPattern {
@@ -14,20 +15,20 @@ export interface IncidentTargetPattern {
 }
 
 /** `pagerduty.incidentTargets` in the KUBETRIAGE_CONFIG YAML. */
-export const incidentTargetsSchema = z.array(z.object({
+export const incidentTargetsSchema = z._default(z.array(z.strictObject({
   field: z.enum(['title', 'service']),
-  pattern: z.string().min(1).transform((p, ctx) => {
+  pattern: z.pipe(z.string().check(z.minLength(1)), z.transform((p: string, ctx) => {
     let re: RegExp | undefined;
     try {
       re = new RegExp(p);
     } catch (err) {
-      ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(err as Error).message}` });
+      ctx.issues.push({ code: 'custom', message: `not a valid regular expression: ${(err as Error).message}`, input: p });
       return z.NEVER;
     }
-    if (!/\(\?<\w+>/.test(p)) ctx.addIssue({ code: 'custom', message: 'needs named groups, e.g. (?<namespace>[a-z0-9-]+)/(?<pod>[a-z0-9.-]+)' });
+    if (!/\(\?<\w+>/.test(p)) ctx.issues.push({ code: 'custom', message: 'needs named groups, e.g. (?<namespace>[a-z0-9-]+)/(?<pod>[a-z0-9.-]+)', input: p });
     return re;
-  }),
-}).strict()).default([]);
+  })),
+})), []);
 
 /** The incident as webhooks v3 and the REST API describe it (only what is read here). */
 export interface IncidentLike {
@@ -77,7 +78,7 @@ export function readDetails(details: unknown): { target?: Target; labels?: Recor
     }
   }
   if (!isRecord(details)) return {};
-  const parsedTarget = targetSchema.safeParse(details['target']);
+  const parsedTarget = safeParse(targetSchema, details['target']);
   const labels = stringMap(details['labels'])
     ?? (typeof details['firing'] === 'string' ? labelsFromAlertmanagerText(details['firing']) : undefined)
     // A custom Alertmanager details template often puts the labels at the top level.

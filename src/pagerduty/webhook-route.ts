@@ -7,8 +7,9 @@
 // on Node the promise simply runs on). A handled webhook is never answered with a retryable status.
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DeliveryRecord } from '../alertmanager/delivery-record.ts';
+import { safeParse } from '../config/schema-parse.ts';
 import type { DiagnoseOptions } from '../core/types.ts';
 import type { EvidenceSource } from '../evidence/source.ts';
 import { checkInputLimits, type InputLimits } from '../http/limits.ts';
@@ -52,21 +53,21 @@ const LABEL_MAPS = ['event.data.body.details.labels', 'event.data.details.labels
 
 const envelopeSchema = z.looseObject({
   event: z.looseObject({
-    id: z.string().optional(),
+    id: z.optional(z.string()),
     event_type: z.string(),
-    resource_type: z.string().optional(),
-    data: z.unknown().optional(),
+    resource_type: z.optional(z.string()),
+    data: z.optional(z.unknown()),
   }),
 });
 
 const incidentSchema = z.looseObject({
-  id: z.string().regex(INCIDENT_ID),
-  title: z.string().optional(),
-  service: z.looseObject({ summary: z.string().optional(), name: z.string().optional() }).nullish(),
+  id: z.string().check(z.regex(INCIDENT_ID)),
+  title: z.optional(z.string()),
+  service: z.nullish(z.looseObject({ summary: z.optional(z.string()), name: z.optional(z.string()) })),
   // Not in the v3 incident shape today; read when present so a payload that carries them saves a call.
-  body: z.looseObject({ details: z.unknown().optional() }).nullish(),
-  details: z.unknown().optional(),
-  custom_details: z.unknown().optional(),
+  body: z.nullish(z.looseObject({ details: z.optional(z.unknown()) })),
+  details: z.optional(z.unknown()),
+  custom_details: z.optional(z.unknown()),
 });
 type Incident = z.infer<typeof incidentSchema>;
 
@@ -134,7 +135,7 @@ export function pagerdutyWebhookRoutes(o: PagerDutyWebhookOptions | undefined): 
       }
       const overLimit = checkInputLimits(json, o.limits, LABEL_MAPS);
       if (overLimit) return problemResponse(c, overLimit);
-      const envelope = envelopeSchema.safeParse(json);
+      const envelope = safeParse(envelopeSchema, json);
       if (!envelope.success) {
         // Signed by PagerDuty, so retrying cannot help: acknowledge and say why it was not used.
         o.log?.({ msg: 'pagerduty webhook ignored', reason: 'not a v3 event envelope' });
@@ -145,7 +146,7 @@ export function pagerdutyWebhookRoutes(o: PagerDutyWebhookOptions | undefined): 
       if (webhookId && o.seen.has(webhookId)) return c.json({ status: 'duplicate', webhook_id: webhookId }, 200);
       if (webhookId) o.seen.add(webhookId);
       if (event.event_type !== 'incident.triggered') return c.json({ status: 'ignored', event_type: event.event_type }, 200);
-      const incident = incidentSchema.safeParse(event.data);
+      const incident = safeParse(incidentSchema, event.data);
       if (!incident.success) {
         o.log?.({ msg: 'pagerduty webhook ignored', event_type: event.event_type, reason: 'incident data without a valid id' });
         return c.json({ status: 'ignored', event_type: event.event_type, reason: 'incident data without a valid id' }, 200);

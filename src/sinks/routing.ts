@@ -7,9 +7,10 @@
 // so Alertmanager retries); an optional one is logged. The file is validated at start, and one
 // ConfigError lists every problem. Secrets never appear in a message.
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { EnrichedAlert } from '../alertmanager/enrich.ts';
 import { ConfigError, type Config } from '../config/config.ts';
+import { safeParse } from '../config/schema-parse.ts';
 import { incidentTargetsSchema, type IncidentTargetPattern } from '../pagerduty/incident-target.ts';
 import { allRules } from '../core/rules/registry.ts';
 import type { PagerDutyDeps } from '../pagerduty/webhook-route.ts';
@@ -63,55 +64,55 @@ export function matches(m: Matcher, labels: Record<string, string>): boolean {
 // ---------------------------------------------------------------------------------------------
 // The KUBETRIAGE_CONFIG file
 
-const sinkName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use lowercase letters, digits, - and _ (at most 63)');
+const sinkName = z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use lowercase letters, digits, - and _ (at most 63)'));
 const httpUrl = z.url({ protocol: /^https?$/ });
 
 const sinkSchema = z.discriminatedUnion('type', [
-  z.object({
+  z.strictObject({
     name: sinkName,
     type: z.literal('pagerduty'),
     /** Prefer routingKeyFile: the key then stays out of the config file. */
-    routingKey: z.string().optional(),
-    routingKeyFile: z.string().min(1).optional(),
-    eventsUrl: httpUrl.optional(),
-  }).strict(),
-  z.object({
+    routingKey: z.optional(z.string()),
+    routingKeyFile: z.optional(z.string().check(z.minLength(1))),
+    eventsUrl: z.optional(httpUrl),
+  }),
+  z.strictObject({
     name: sinkName,
     type: z.literal('slack'),
-    webhookUrl: z.string().optional(),
-    webhookUrlFile: z.string().min(1).optional(),
-  }).strict(),
-  z.object({
+    webhookUrl: z.optional(z.string()),
+    webhookUrlFile: z.optional(z.string().check(z.minLength(1))),
+  }),
+  z.strictObject({
     name: sinkName,
     type: z.literal('webhook'),
     url: httpUrl,
-  }).strict(),
+  }),
 ], { error: 'each sink needs type: pagerduty, slack or webhook' });
 
-const routeSinkSchema = z.union([sinkName, z.object({ name: sinkName, required: z.boolean().default(true) }).strict()], { error: 'a sink name, or { name, required }' });
+const routeSinkSchema = z.union([sinkName, z.strictObject({ name: sinkName, required: z._default(z.boolean(), true) })], { error: 'a sink name, or { name, required }' });
 
-const matcherSchema = z.string().transform((text, ctx) => {
+const matcherSchema = z.pipe(z.string(), z.transform((text: string, ctx) => {
   const m = parseMatcher(text);
   if (typeof m === 'string') {
-    ctx.addIssue({ code: 'custom', message: m });
+    ctx.issues.push({ code: 'custom', message: m, input: text });
     return z.NEVER;
   }
   return m;
+}));
+
+const routeSchema = z.strictObject({
+  matchers: z._default(z.array(matcherSchema), []),
+  sinks: z.array(routeSinkSchema).check(z.minLength(1, 'name at least one sink')),
+  continue: z._default(z.boolean(), false),
 });
 
-const routeSchema = z.object({
-  matchers: z.array(matcherSchema).default([]),
-  sinks: z.array(routeSinkSchema).min(1, 'name at least one sink'),
-  continue: z.boolean().default(false),
-}).strict();
-
-export const configFileSchema = z.object({
-  sinks: z.array(sinkSchema).default([]),
-  routes: z.array(routeSchema).optional(),
-  pagerduty: z.object({ incidentTargets: incidentTargetsSchema }).strict().optional(),
+export const configFileSchema = z.strictObject({
+  sinks: z._default(z.array(sinkSchema), []),
+  routes: z.optional(z.array(routeSchema)),
+  pagerduty: z.optional(z.strictObject({ incidentTargets: incidentTargetsSchema })),
   /** The organisation's runbook link per diagnosis id ('*' for all): `{id}`, `{kind}`, `{namespace}`, `{name}` are filled in. */
-  runbooks: z.record(z.string(), z.string().regex(/^https?:\/\//, 'must be an http(s) URL template')).default({}),
-}).strict();
+  runbooks: z._default(z.record(z.string(), z.string().check(z.regex(/^https?:\/\//, 'must be an http(s) URL template'))), {}),
+});
 
 // ---------------------------------------------------------------------------------------------
 
@@ -169,7 +170,7 @@ export function loadConfigFile(env: RoutingEnv, o: LoadOptions = {}): ConfigFile
       throw new ConfigError([`${where}: not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
     }
   }
-  const parsed = configFileSchema.safeParse(doc);
+  const parsed = safeParse(configFileSchema, doc);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${where}: ${path(i.path) || '(document)'}: ${i.message}`));
   const file = parsed.data;
   const knownIds = new Set(allRules().map((r) => r.id));
@@ -212,7 +213,7 @@ export function loadConfigFile(env: RoutingEnv, o: LoadOptions = {}): ConfigFile
       const url = secret(p, s.webhookUrl, s.webhookUrlFile, env.KUBETRIAGE_SLACK_WEBHOOK_URL, 'webhookUrl');
       if (url === undefined) {
         if (s.webhookUrl === undefined && s.webhookUrlFile === undefined) problems.push(`${where}: ${p}: no webhook URL: set webhookUrlFile, webhookUrl or KUBETRIAGE_SLACK_WEBHOOK_URL`);
-      } else if (!httpUrl.safeParse(url).success) problems.push(`${where}: ${p}: the Slack webhook URL is not an http(s) URL`);
+      } else if (!safeParse(httpUrl, url).success) problems.push(`${where}: ${p}: the Slack webhook URL is not an http(s) URL`);
       else sinks.set(s.name, slackSink({ name: s.name, webhookUrl: url }));
     } else {
       sinks.set(s.name, webhookSink({ name: s.name, url: s.url }));

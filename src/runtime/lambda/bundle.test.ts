@@ -82,6 +82,13 @@ describe('the Lambda bundle', () => {
     expect(readFileSync(report.entry.path, 'utf8')).toContain('openapi: ');
   });
 
+  it('validates with zod/mini on the cold path: full zod (classic) is not in it, nor any locale but English', () => {
+    const zod = report.coldPathInputs.filter((i) => i.startsWith('node_modules/zod/'));
+    expect(zod).toContain('node_modules/zod/v4/mini/schemas.js');
+    expect(zod.filter((i) => i.startsWith('node_modules/zod/v4/classic/'))).toEqual([]);
+    expect(zod.filter((i) => i.includes('/locales/'))).toEqual(['node_modules/zod/v4/locales/en.js']);
+  });
+
   it('serves an inline diagnose loading index.mjs alone; the first target-only request loads the live chunk', () => {
     const r = run(report.entry.path);
     expect(r.initial).toEqual([pathToFileURL(report.entry.path).href]);
