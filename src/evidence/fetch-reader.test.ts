@@ -2,7 +2,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeApiServer, type ClusterSnapshot, type KubeApiServer, type KubeObjectLike } from '../../test/support/kube-api-server.ts';
 import type { Target } from '../core/types.ts';
-import { fetchEvidenceSource, tailLog, type FetchEvidenceOptions } from './fetch-reader.ts';
+import { fetchEvidenceSource, type FetchEvidenceOptions } from './fetch-reader.ts';
 import { kubeEvidenceSource } from './kube-reader.ts';
 import type { CollectedEvidence } from './source.ts';
 
@@ -217,22 +217,3 @@ describe('fetchEvidenceSource', () => {
   });
 });
 
-describe('tailLog', () => {
-  it('keeps the newest lines within both limits', () => {
-    expect(tailLog('a\nb\nc\nd\n', 2, 1000)).toEqual({ lines: ['c', 'd'], truncated: true });
-    expect(tailLog('a\nb\nc\n', 10, 1000)).toEqual({ lines: ['a', 'b', 'c'], truncated: false });
-    // "ccc\n" + "dd\n" = 7 bytes; "bb\n" would make 10 > 8.
-    expect(tailLog('bb\nccc\ndd\n', 10, 8)).toEqual({ lines: ['ccc', 'dd'], truncated: true });
-  });
-
-  it('drops the partial last line of a body cut on the wire, and keeps the start of one overlong line', () => {
-    expect(tailLog('a\nb\npartial', 10, 1000, true)).toEqual({ lines: ['a', 'b'], truncated: true });
-    expect(tailLog('x'.repeat(50), 10, 8)).toEqual({ lines: ['xxxxxxxx'], truncated: true });
-  });
-
-  it('counts bytes, not characters, and never splits a character', () => {
-    const r = tailLog('ééééé', 10, 5);
-    expect(r.truncated).toBe(true);
-    expect(r.lines).toEqual(['éé']);
-  });
-});

@@ -12,7 +12,8 @@
 // of requests, because Workers cap the subrequests of one invocation.
 import type { KubeObject, LogTail, Target } from '../core/types.ts';
 import { classifyError, classifyResponse, resourceLabel, type Classification, type RequestContext } from './api-errors.ts';
-import { fetchPath, maxRounds, planRound, targetProblem, type FetchResult, type FetchSpec } from './planner.ts';
+import { fetchPath, type FetchResult, type FetchSpec } from './planner.ts';
+import { boundLog, collectInRounds, contextOf, fromClassification, parseJson } from './fetch-results.ts';
 import type { CollectedEvidence, EvidenceError, EvidenceSession, EvidenceSource, SessionOptions } from './source.ts';
 
 export interface FetchEvidenceOptions {
@@ -73,7 +74,7 @@ export function fetchEvidenceSource(options: FetchEvidenceOptions): EvidenceSour
         try {
           if (res.status >= 200 && res.status < 300 && res.status !== 204) {
             const { text, cut } = await readCapped(res, isLog ? logWireBytes : maxResponseBytes);
-            if (isLog) return { state: 'log', ...tailLog(text, tailLines, limitBytes, cut) };
+            if (isLog) return { state: 'log', ...boundLog(text, tailLines, limitBytes, undefined, cut) };
             if (cut) return { state: 'failed', reason: 'invalid-response', message: `the answer for ${resourceLabel(ctx)} is larger than ${maxResponseBytes} bytes` };
             return parseJson(spec, text, ctx);
           }
@@ -91,22 +92,7 @@ export function fetchEvidenceSource(options: FetchEvidenceOptions): EvidenceSour
       };
 
       return {
-        async collect(target: Target): Promise<CollectedEvidence> {
-          const problem = targetProblem(target);
-          if (problem) {
-            return { objects: [], logs: [], partial: true, errors: [{ reason: 'invalid-target', resource: `${target.kind} ${where(target.namespace, target.name)}`, message: problem }] };
-          }
-          const results = new Map<string, FetchResult>();
-          const specs: FetchSpec[] = [];
-          for (let round = 1; round <= maxRounds(target.kind); round++) {
-            const next = planRound(target, round, results);
-            if (next.length === 0) break;
-            specs.push(...next);
-            const outcomes = await Promise.all(next.map(fetchOnce));
-            next.forEach((s, i) => results.set(s.key, outcomes[i]!));
-          }
-          return assemble(target, specs, results);
-        },
+        collect: (target: Target): Promise<CollectedEvidence> => collectInRounds(target, fetchOnce),
       };
     },
   };
@@ -147,123 +133,10 @@ async function readCapped(res: Response, maxBytes: number): Promise<{ text: stri
   }
 }
 
-const encoder = new TextEncoder();
 
-/** The newest lines within tailLines and limitBytes; a cut body's last (partial) line is dropped. */
-export function tailLog(text: string, tailLines: number, limitBytes: number, cut = false): { lines: string[]; truncated: boolean } {
-  const raw = text.split('\n');
-  if (raw.at(-1) === '') raw.pop();
-  let truncated = cut;
-  if (cut) raw.pop();
-  if (raw.length > tailLines) {
-    raw.splice(0, raw.length - tailLines);
-    truncated = true;
-  }
-  const kept: string[] = [];
-  let bytes = 0;
-  for (let i = raw.length - 1; i >= 0; i--) {
-    const line = raw[i]!.replace(/\r$/, '');
-    const size = encoder.encode(line).byteLength + 1;
-    if (bytes + size > limitBytes) {
-      // A single line longer than the limit keeps its beginning.
-      if (kept.length === 0) kept.push(new TextDecoder().decode(encoder.encode(line).subarray(0, limitBytes)).replace(/\uFFFD+$/, ''));
-      truncated = true;
-      break;
-    }
-    bytes += size;
-    kept.push(line);
-  }
-  return { lines: kept.reverse(), truncated };
-}
 
-function contextOf(spec: FetchSpec): RequestContext {
-  const ctx: RequestContext = { verb: spec.kind === 'list' ? 'list' : 'get', group: spec.group, resource: spec.kind === 'log' ? `${spec.resource}/log` : spec.resource };
-  if (spec.namespace !== undefined) ctx.namespace = spec.namespace;
-  if (spec.name !== undefined) ctx.name = spec.name;
-  if (spec.log) {
-    ctx.container = spec.log.container;
-    ctx.previous = spec.log.previous;
-    if (spec.log.node) ctx.node = spec.log.node;
-  }
-  const selector = [spec.fieldSelector, spec.labelSelector].filter(Boolean).join(', ');
-  if (selector) ctx.selector = selector;
-  return ctx;
-}
 
-function fromClassification(c: Classification): FetchResult {
-  if (c.outcome === 'absent') return { state: 'absent', ...(c.status !== undefined ? { status: c.status } : {}), ...(c.message ? { message: c.message } : {}) };
-  return { state: 'failed', reason: c.reason, message: c.message, ...(c.status !== undefined ? { status: c.status } : {}) };
-}
 
-const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
-const apiVersionOf = (spec: FetchSpec) => (spec.group ? `${spec.group}/${spec.version}` : spec.version);
 
-function parseJson(spec: FetchSpec, text: string, ctx: RequestContext): FetchResult {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    return fromClassification(classifyError(err, ctx));
-  }
-  const invalid = (why: string): FetchResult => ({ state: 'failed', reason: 'invalid-response', message: `the API server sent an invalid response for ${resourceLabel(ctx)}: ${why}` });
-  if (!isRecord(parsed)) return invalid('not a JSON object');
-  if (spec.kind === 'list') {
-    const items = parsed['items'];
-    if (!Array.isArray(items) && items !== null) return invalid('a list without items');
-    const kind = typeof parsed['kind'] === 'string' && parsed['kind'].endsWith('List') ? parsed['kind'].slice(0, -4) : spec.objectKind;
-    const apiVersion = typeof parsed['apiVersion'] === 'string' ? parsed['apiVersion'] : apiVersionOf(spec);
-    // List items come without kind and apiVersion; put them first, as a GET returns them.
-    const out = (items ?? []).filter(isRecord).map((item) => ({ apiVersion, kind, ...item }) as KubeObject);
-    const meta = parsed['metadata'];
-    return { state: 'list', items: out, more: isRecord(meta) && typeof meta['continue'] === 'string' && meta['continue'] !== '' };
-  }
-  if (!isRecord(parsed['metadata'])) return invalid('an object without metadata');
-  return { state: 'object', object: { apiVersion: apiVersionOf(spec), kind: spec.objectKind, ...parsed } as KubeObject };
-}
 
-function where(namespace: string | undefined, name: string | undefined): string {
-  return namespace ? `${namespace}/${name ?? ''}` : (name ?? '');
-}
 
-/** Objects (events through both API groups once, by uid), logs, and the errors worth reporting. */
-function assemble(target: Target, specs: FetchSpec[], results: ReadonlyMap<string, FetchResult>): CollectedEvidence {
-  const objects: KubeObject[] = [];
-  const logs: LogTail[] = [];
-  const errors: EvidenceError[] = [];
-  const seen = new Set<string>();
-  const add = (o: KubeObject) => {
-    const m = (o.metadata ?? {}) as { uid?: string; namespace?: string; name?: string };
-    const id = o.kind === 'Event' && m.uid ? `uid:${m.uid}` : `${o.kind}|${m.namespace ?? ''}|${m.name ?? ''}|${m.uid ?? ''}`;
-    if (seen.has(id)) return;
-    seen.add(id);
-    objects.push(o);
-  };
-  // An anyOf group is answered when any of its fetches did not fail.
-  const answered = new Set(specs.filter((s) => s.anyOf && results.get(s.key) && results.get(s.key)!.state !== 'failed').map((s) => s.anyOf!));
-  const reported = new Set<string>();
-  const report = (e: EvidenceError) => {
-    const k = `${e.reason}|${e.resource}|${e.message}`;
-    if (!reported.has(k)) {
-      reported.add(k);
-      errors.push(e);
-    }
-  };
-  for (const s of specs) {
-    const r = results.get(s.key);
-    if (!r) continue;
-    const resource = resourceLabel(contextOf(s));
-    if (r.state === 'object') add(r.object);
-    else if (r.state === 'list') r.items.forEach(add);
-    else if (r.state === 'log') logs.push({ namespace: s.namespace!, pod: s.name!, container: s.log!.container, previous: s.log!.previous, lines: r.lines });
-    else if (r.state === 'absent') {
-      if (s.kind === 'log' || s.role === 'optional' || (s.anyOf && answered.has(s.anyOf) && s.role !== 'target')) continue;
-      report(s.role === 'target'
-        ? { reason: 'gone', resource, message: `${target.kind.toLowerCase()} ${where(s.namespace, s.name)} no longer exists`, status: r.status ?? 404 }
-        : { reason: 'not-found', resource, message: `${s.objectKind.toLowerCase()} ${where(s.namespace, s.name)} does not exist`, status: r.status ?? 404 });
-    } else {
-      if ((s.anyOf && answered.has(s.anyOf)) || (s.role === 'optional' && r.reason === 'not-found')) continue;
-      report({ reason: r.reason, resource, message: r.message, ...(r.status !== undefined ? { status: r.status } : {}) });
-    }
-  }
-  return { objects, logs, partial: errors.length > 0, errors };
-}

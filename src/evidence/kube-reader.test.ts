@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeApiServer } from '../../test/support/kube-api-server.ts';
 import type { ClusterSnapshot, KubeApiServer, KubeObjectLike, RequestLogEntry } from '../../test/support/kube-api-server.ts';
 import type { Target } from '../core/types.ts';
-import { answerCache, boundLog, kubeEvidenceSource, loadKubeConfig, withKeepAlive, type KubeEvidenceOptions } from './kube-reader.ts';
+import { answerCache, kubeEvidenceSource, loadKubeConfig, withKeepAlive, type KubeEvidenceOptions } from './kube-reader.ts';
 import type { FetchResult } from './planner.ts';
 import type { CollectedEvidence } from './source.ts';
 
@@ -700,13 +700,3 @@ describe('withKeepAlive', () => {
   });
 });
 
-describe('boundLog', () => {
-  const id = (l: string) => l;
-  it('keeps the newest lines within tailLines and limitBytes', () => {
-    expect(boundLog('a\nb\nc\n', 2, 1000, id)).toEqual({ lines: ['b', 'c'], truncated: true });
-    expect(boundLog('aaaa\nbbbb\ncccc\n', 10, 10, id)).toEqual({ lines: ['bbbb', 'cccc'], truncated: true });
-    expect(boundLog('x'.repeat(50), 10, 8, id)).toEqual({ lines: ['xxxxxxxx'], truncated: true });
-    expect(boundLog('a\r\nb\r\n', 10, 100, (l) => l.toUpperCase())).toEqual({ lines: ['A', 'B'], truncated: false });
-    expect(boundLog('', 10, 100, id)).toEqual({ lines: [], truncated: false });
-  });
-});

@@ -25,7 +25,8 @@ import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject, LogTail, Target } from '../core/types.ts';
 import { classifyError, classifyResponse, resourceLabel, type Classification, type RequestContext } from './api-errors.ts';
-import { fetchPath, maxRounds, planRound, targetProblem, type FetchResult, type FetchSpec } from './planner.ts';
+import { fetchPath, targetProblem, type FetchResult, type FetchSpec } from './planner.ts';
+import { boundLog, collectInRounds, contextOf, fromClassification, parseJson, where } from './fetch-results.ts';
 import { tokenBucket, type RateLimiter } from './rate-limiter.ts';
 import { inSpan } from '../telemetry/tracing.ts';
 import type { CollectedEvidence, EvidenceError, EvidenceSession, EvidenceSource, SessionOptions } from './source.ts';
@@ -220,170 +221,17 @@ function makeClient(kc: KubeConfig, context: string): ContextClient {
 // ---------------------------------------------------------------------------------------------
 // Results
 
-function apiVersionOf(spec: FetchSpec): string {
-  return spec.group ? `${spec.group}/${spec.version}` : spec.version;
-}
 
-function contextOf(spec: FetchSpec): RequestContext {
-  const ctx: RequestContext = {
-    verb: spec.kind === 'list' ? 'list' : 'get',
-    group: spec.group,
-    resource: spec.kind === 'log' ? `${spec.resource}/log` : spec.resource,
-  };
-  if (spec.namespace !== undefined) ctx.namespace = spec.namespace;
-  if (spec.name !== undefined) ctx.name = spec.name;
-  if (spec.log) {
-    ctx.container = spec.log.container;
-    ctx.previous = spec.log.previous;
-    if (spec.log.node) ctx.node = spec.log.node;
-  }
-  const selector = [spec.fieldSelector, spec.labelSelector].filter(Boolean).join(', ');
-  if (selector) ctx.selector = selector;
-  return ctx;
-}
 
-function fromClassification(c: Classification): FetchResult {
-  if (c.outcome === 'absent') return { state: 'absent', ...(c.status !== undefined ? { status: c.status } : {}), ...(c.message ? { message: c.message } : {}) };
-  return { state: 'failed', reason: c.reason, message: c.message, ...(c.status !== undefined ? { status: c.status } : {}) };
-}
 
-const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
-/** A 2xx JSON body → object or list (list items get the kind/apiVersion the API leaves out). */
-function parseJson(spec: FetchSpec, body: Buffer, ctx: RequestContext): FetchResult {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    return fromClassification(classifyError(err, ctx));
-  }
-  const label = resourceLabel(ctx);
-  if (!isRecord(parsed)) return { state: 'failed', reason: 'invalid-response', message: `the API server sent an invalid response for ${label}: not a JSON object` };
-  if (spec.kind === 'list') {
-    const items = parsed['items'];
-    if (!Array.isArray(items) && items !== null) return { state: 'failed', reason: 'invalid-response', message: `the API server sent an invalid response for ${label}: a list without items` };
-    const listKind = typeof parsed['kind'] === 'string' && parsed['kind'].endsWith('List') ? parsed['kind'].slice(0, -4) : spec.objectKind;
-    const apiVersion = typeof parsed['apiVersion'] === 'string' ? parsed['apiVersion'] : apiVersionOf(spec);
-    const out: KubeObject[] = [];
-    for (const item of items ?? []) {
-      if (!isRecord(item)) continue;
-      // Wire order: apiVersion, kind first, like a GET.
-      out.push({ apiVersion: typeof item['apiVersion'] === 'string' ? item['apiVersion'] : apiVersion, kind: typeof item['kind'] === 'string' ? item['kind'] : listKind, ...item } as KubeObject);
-    }
-    const more = isRecord(parsed['metadata']) && typeof parsed['metadata']['continue'] === 'string' && parsed['metadata']['continue'] !== '';
-    return { state: 'list', items: out, more };
-  }
-  if (!isRecord(parsed['metadata'])) return { state: 'failed', reason: 'invalid-response', message: `the API server sent an invalid response for ${label}: an object without metadata` };
-  const object = { ...parsed } as KubeObject;
-  if (typeof object.apiVersion !== 'string') object.apiVersion = apiVersionOf(spec);
-  if (typeof object.kind !== 'string') object.kind = spec.objectKind;
-  return { state: 'object', object };
-}
 
-/**
- * The newest lines of a log within tailLines and limitBytes, each passed through redact.
- * A single line longer than limitBytes keeps its beginning.
- */
-export function boundLog(text: string, tailLines: number, limitBytes: number, redact: (line: string) => string, cut = false): { lines: string[]; truncated: boolean } {
-  let raw = text.split('\n');
-  if (raw.length > 0 && raw[raw.length - 1] === '') raw.pop();
-  let truncated = cut;
-  // When the wire cap cut the body, its last line is partial.
-  if (cut && raw.length > 0) raw.pop();
-  if (raw.length > tailLines) {
-    raw = raw.slice(raw.length - tailLines);
-    truncated = true;
-  }
-  const kept: string[] = [];
-  let bytes = 0;
-  for (let i = raw.length - 1; i >= 0; i--) {
-    let line = raw[i]!.endsWith('\r') ? raw[i]!.slice(0, -1) : raw[i]!;
-    const size = Buffer.byteLength(line, 'utf8') + 1;
-    if (bytes + size > limitBytes) {
-      if (kept.length === 0) {
-        line = Buffer.from(line, 'utf8').subarray(0, limitBytes).toString('utf8').replace(/\uFFFD+$/, '');
-        kept.push(line);
-      }
-      truncated = true;
-      break;
-    }
-    bytes += size;
-    kept.push(line);
-  }
-  kept.reverse();
-  return { lines: kept.map((l) => redact(l)), truncated };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Assembly
 
-function where(namespace: string | undefined, name: string | undefined): string {
-  return namespace ? `${namespace}/${name ?? ''}` : (name ?? '');
-}
 
-function identity(o: KubeObject): string {
-  const m = (o.metadata ?? {}) as { uid?: string; namespace?: string; name?: string };
-  // Events arrive through both API groups with the same uid; other objects by kind + name.
-  if (o.kind === 'Event' && m.uid) return `uid:${m.uid}`;
-  return `${o.kind}|${m.namespace ?? ''}|${m.name ?? ''}|${m.uid ?? ''}`;
-}
 
-function assemble(target: Target, specs: FetchSpec[], results: ReadonlyMap<string, FetchResult>): CollectedEvidence {
-  const objects: KubeObject[] = [];
-  const logs: LogTail[] = [];
-  const errors: EvidenceError[] = [];
-  const seen = new Set<string>();
-  const add = (o: KubeObject) => {
-    const id = identity(o);
-    if (seen.has(id)) return;
-    seen.add(id);
-    objects.push(o);
-  };
-  const answered = new Set<string>();
-  for (const s of specs) {
-    const r = results.get(s.key);
-    if (s.anyOf && r && r.state !== 'failed') answered.add(s.anyOf);
-  }
-  const errorKeys = new Set<string>();
-  const report = (e: EvidenceError) => {
-    const k = `${e.reason}|${e.resource}|${e.message}`;
-    if (errorKeys.has(k)) return;
-    errorKeys.add(k);
-    errors.push(e);
-  };
-
-  for (const s of specs) {
-    const r = results.get(s.key);
-    const ctx = contextOf(s);
-    if (!r) continue;
-    switch (r.state) {
-      case 'object':
-        add(r.object);
-        break;
-      case 'list':
-        for (const item of r.items) add(item);
-        break;
-      case 'log':
-        logs.push({ namespace: s.namespace!, pod: s.name!, container: s.log!.container, previous: s.log!.previous, lines: r.lines });
-        break;
-      case 'absent':
-        if (s.kind === 'log' || s.role === 'optional') break;
-        if (s.anyOf && answered.has(s.anyOf) && s.role !== 'target') break;
-        if (s.role === 'target') {
-          report({ reason: 'gone', resource: resourceLabel(ctx), message: `${target.kind.toLowerCase()} ${where(s.namespace, s.name)} no longer exists`, status: r.status ?? 404 });
-        } else {
-          report({ reason: 'not-found', resource: resourceLabel(ctx), message: `${s.objectKind.toLowerCase()} ${where(s.namespace, s.name)} does not exist`, status: r.status ?? 404 });
-        }
-        break;
-      case 'failed':
-        if (s.anyOf && answered.has(s.anyOf)) break;
-        if (s.role === 'optional' && r.reason === 'not-found') break;
-        report({ reason: r.reason, resource: resourceLabel(ctx), message: r.message, ...(r.status !== undefined ? { status: r.status } : {}) });
-        break;
-    }
-  }
-  return { objects, logs, partial: errors.length > 0, errors };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Answers shared across requests
@@ -603,7 +451,7 @@ export function kubeEvidenceSource(options: KubeEvidenceOptions): EvidenceSource
               return { state: 'log', lines, truncated };
             }
             if (res.cut) return { state: 'failed', reason: 'invalid-response', message: `the answer for ${resourceLabel(ctx)} is larger than ${maxResponseBytes} bytes` };
-            return parseJson(spec, res.body, ctx);
+            return parseJson(spec, res.body.toString('utf8'), ctx);
           }
           const c = classifyResponse(res.status, res.body.toString('utf8'), res.headers, ctx);
           if (c.outcome === 'error' && c.reason === 'rate-limited' && attempt === 0) {
@@ -659,22 +507,7 @@ export function kubeEvidenceSource(options: KubeEvidenceOptions): EvidenceSource
       };
 
       return {
-        async collect(target: Target): Promise<CollectedEvidence> {
-          const problem = targetProblem(target);
-          if (problem) {
-            return { objects: [], logs: [], partial: true, errors: [{ reason: 'invalid-target', resource: `${target.kind} ${where(target.namespace, target.name)}`, message: problem }] };
-          }
-          const results = new Map<string, FetchResult>();
-          const specs: FetchSpec[] = [];
-          for (let round = 1; round <= maxRounds(target.kind); round++) {
-            const next = planRound(target, round, results);
-            if (next.length === 0) break;
-            specs.push(...next);
-            const outcomes = await Promise.all(next.map(fetchOnce));
-            next.forEach((s, i) => results.set(s.key, outcomes[i]!));
-          }
-          return assemble(target, specs, results);
-        },
+        collect: (target: Target): Promise<CollectedEvidence> => collectInRounds(target, fetchOnce),
       };
     },
   };

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { boundLog } from './fetch-results.ts';
+
+describe('boundLog', () => {
+  const id = (l: string) => l;
+  it('keeps the newest lines within tailLines and limitBytes, each redacted', () => {
+    expect(boundLog('a\nb\nc\n', 2, 1000, id)).toEqual({ lines: ['b', 'c'], truncated: true });
+    expect(boundLog('aaaa\nbbbb\ncccc\n', 10, 10, id)).toEqual({ lines: ['bbbb', 'cccc'], truncated: true });
+    expect(boundLog('x'.repeat(50), 10, 8, id)).toEqual({ lines: ['xxxxxxxx'], truncated: true });
+    expect(boundLog('a\r\nb\r\n', 10, 100, (l) => l.toUpperCase())).toEqual({ lines: ['A', 'B'], truncated: false });
+    expect(boundLog('', 10, 100, id)).toEqual({ lines: [], truncated: false });
+  });
+
+  it('keeps the newest lines within both limits', () => {
+    expect(boundLog('a\nb\nc\nd\n', 2, 1000)).toEqual({ lines: ['c', 'd'], truncated: true });
+    expect(boundLog('a\nb\nc\n', 10, 1000)).toEqual({ lines: ['a', 'b', 'c'], truncated: false });
+    // "ccc\n" + "dd\n" = 7 bytes; "bb\n" would make 10 > 8.
+    expect(boundLog('bb\nccc\ndd\n', 10, 8)).toEqual({ lines: ['ccc', 'dd'], truncated: true });
+  });
+
+  it('drops the partial last line of a body cut on the wire, and keeps the start of one overlong line', () => {
+    expect(boundLog('a\nb\npartial', 10, 1000, undefined, true)).toEqual({ lines: ['a', 'b'], truncated: true });
+    expect(boundLog('x'.repeat(50), 10, 8)).toEqual({ lines: ['xxxxxxxx'], truncated: true });
+  });
+
+  it('counts bytes, not characters, and never splits a character', () => {
+    const r = boundLog('ééééé', 10, 5);
+    expect(r.truncated).toBe(true);
+    expect(r.lines).toEqual(['éé']);
+  });
+});
