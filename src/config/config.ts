@@ -39,6 +39,8 @@ const configFields = z.object({
   KUBETRIAGE_DEDUP_TTL_MS: positiveInt(3_600_000),
   KUBETRIAGE_FORWARD_URL: optionalUrl,
   KUBETRIAGE_DEADLINE_MS: positiveInt(4000),
+  /** How long an answer from the API server is reused across requests (0: never). */
+  KUBETRIAGE_EVIDENCE_CACHE_TTL_MS: z._default(z.coerce.number().check(z.int(), z.minimum(0)), 10_000),
   KUBETRIAGE_MAX_BODY_BYTES: positiveInt(1024 * 1024),
   KUBETRIAGE_CLUSTERS: clusterMap,
   KUBETRIAGE_CONFIG: z.optional(z.string()),

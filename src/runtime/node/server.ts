@@ -13,7 +13,6 @@ import type { EvidenceSource } from '../../evidence/source.ts';
 import { redactText } from '../../redact/redact.ts';
 import { depsFromConfig } from '../deps-from-config.ts';
 import { createPromMetrics } from '../../telemetry/prom-metrics.ts';
-import { startTracing } from '../../telemetry/node-sdk.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const DEMO_CLUSTER_DIR = join(REPO_ROOT, 'examples/demo-cluster');
@@ -38,7 +37,7 @@ export interface ChosenEvidence {
  */
 export async function chooseEvidence(config: Config, env: Record<string, string | undefined>, options: { context?: string } = {}): Promise<ChosenEvidence> {
   const demo = config.KUBETRIAGE_DEMO === 'true' || (config.KUBETRIAGE_DEMO === 'auto' && !clusterConfigured(env));
-  const common = { clusters: config.KUBETRIAGE_CLUSTERS, deadlineMs: config.KUBETRIAGE_DEADLINE_MS, redactLine: redactText };
+  const common = { clusters: config.KUBETRIAGE_CLUSTERS, deadlineMs: config.KUBETRIAGE_DEADLINE_MS, cacheTtlMs: config.KUBETRIAGE_EVIDENCE_CACHE_TTL_MS, redactLine: redactText };
   if (demo) {
     const api = await startKubeApiServer({ snapshot: loadSnapshotDir(DEMO_CLUSTER_DIR), host: '127.0.0.1', port: 0 });
     const kubeConfig = new KubeConfig();
@@ -68,7 +67,8 @@ export async function startNodeServer(env: Record<string, string | undefined>): 
   console.log(evidence.demo
     ? `kubetriage: DEMO mode: no cluster is configured, so evidence comes from the ${evidence.source.description}`
     : `kubetriage: evidence from ${evidence.source.description}`);
-  const tracing = startTracing(env);
+  // The OpenTelemetry SDK (~11 MB resident) is loaded only when an exporter is configured.
+  const tracing = env['OTEL_EXPORTER_OTLP_ENDPOINT'] || env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] ? (await import('../../telemetry/node-sdk.ts')).startTracing(env) : undefined;
   const log = (entry: Record<string, unknown>) => console.log(JSON.stringify({ time: new Date().toISOString(), level: 'info', ...entry }));
   const app = createApp(depsFromConfig(config, {
     evidence: evidence.source,
