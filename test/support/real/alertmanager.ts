@@ -3,12 +3,11 @@
 // webhook receiver pointed at the URL under test.
 //
 // Only node built-ins are used, so this file can be imported from any test.
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePort, removeTmpDir, startProcess, stopProcess, tmpDir, waitUntil, whichBinary } from './processes.ts';
 
 export const INSTALL_HINT = 'run bash .ci/install-real-components.sh (as root, Debian bookworm)';
 
@@ -40,61 +39,15 @@ export interface RealAlertmanager {
   stop(): Promise<void>;
 }
 
-function isExecutable(p: string): boolean {
-  try {
-    fs.accessSync(p, fs.constants.X_OK);
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
 
 export function findAlertmanager(): { alertmanager: string } | { missing: string } {
-  const candidates = [process.env.KUBETRIAGE_ALERTMANAGER, '/usr/bin/prometheus-alertmanager'];
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (dir) candidates.push(path.join(dir, 'prometheus-alertmanager'), path.join(dir, 'alertmanager'));
-  }
-  for (const c of candidates) if (c && isExecutable(c)) return { alertmanager: c };
+  const alertmanager = whichBinary([process.env.KUBETRIAGE_ALERTMANAGER, '/usr/bin/prometheus-alertmanager'], 'prometheus-alertmanager', 'alertmanager');
+  if (alertmanager) return { alertmanager };
   return { missing: `missing prometheus-alertmanager (Debian package prometheus-alertmanager): ${INSTALL_HINT}` };
 }
 
-const liveChildren = new Set<ChildProcess>();
-const liveTmpDirs = new Set<string>();
-let exitHookInstalled = false;
 
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of liveChildren) {
-      try {
-        child.kill('SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
-    for (const dir of liveTmpDirs) {
-      try {
-        fs.rmSync(dir, { recursive: true, force: true });
-      } catch {
-        /* best effort */
-      }
-    }
-  });
-}
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function request(
   url: string,
@@ -122,13 +75,6 @@ function request(
   });
 }
 
-function logTail(file: string, lines = 40): string {
-  try {
-    return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
 
 /** Alertmanager durations accept ms/s/m/h units ("500ms"). */
 function duration(ms: number): string {
@@ -162,71 +108,26 @@ function renderConfig(opts: StartAlertmanagerOptions): string {
 export async function startAlertmanager(opts: StartAlertmanagerOptions): Promise<RealAlertmanager> {
   const found = findAlertmanager();
   if ('missing' in found) throw new Error(found.missing);
-  installExitHook();
-
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubetriage-am-'));
-  liveTmpDirs.add(dir);
+  const dir = tmpDir('kubetriage-am-', os.tmpdir());
   const configFile = path.join(dir, 'alertmanager.yml');
   fs.writeFileSync(configFile, renderConfig(opts), { mode: 0o600 });
   fs.mkdirSync(path.join(dir, 'data'));
-  const logFile = path.join(dir, 'alertmanager.log');
-
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const fd = fs.openSync(logFile, 'a');
-  const child = spawn(
-    found.alertmanager,
-    [
-      `--config.file=${configFile}`,
-      `--storage.path=${path.join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      `--web.external-url=${url}`,
-      '--cluster.listen-address=',
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', fd, fd] },
-  );
-  fs.closeSync(fd);
-  liveChildren.add(child);
-  let exited = false;
-  const exitedP = new Promise<void>((resolve) => {
-    const done = () => {
-      exited = true;
-      liveChildren.delete(child);
-      resolve();
-    };
-    child.once('exit', done);
-    child.once('error', done);
-  });
-
+  const proc = startProcess(found.alertmanager, [
+    `--config.file=${configFile}`,
+    `--storage.path=${path.join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    `--web.external-url=${url}`,
+    '--cluster.listen-address=',
+    '--log.level=warn',
+  ], path.join(dir, 'alertmanager.log'));
   const stop = async () => {
-    if (!exited) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => {
-        if (!exited) child.kill('SIGKILL');
-      }, 5000);
-      await exitedP;
-      clearTimeout(timer);
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-    liveTmpDirs.delete(dir);
+    await stopProcess(proc);
+    removeTmpDir(dir);
   };
-
   try {
-    const timeoutMs = opts.readyTimeoutMs ?? 30_000;
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (exited) throw new Error(`alertmanager exited before becoming ready; log tail:\n${logTail(logFile)}`);
-      try {
-        if ((await request(`${url}/-/ready`, 'GET', undefined, 2000)).status === 200) break;
-      } catch {
-        /* not up yet */
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`alertmanager not ready after ${timeoutMs} ms; log tail:\n${logTail(logFile)}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitUntil('alertmanager', proc, async () => (await request(`${url}/-/ready`, 'GET', undefined, 2000)).status === 200, opts.readyTimeoutMs ?? 30_000, 100);
   } catch (err) {
     await stop();
     throw err;

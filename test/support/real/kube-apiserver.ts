@@ -5,14 +5,16 @@
 // See /work/shared/real-kube-apiserver.md for the facts this relies on.
 //
 // Only node built-ins are used, so this file can be imported from any test.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { freePort, logTail, removeTmpDir, startProcess, stopProcess, tmpDir, waitUntil, whichBinary, type Proc } from './processes.ts';
+
+export { freePort, logTail, whichBinary };
 
 export const INSTALL_HINT = 'run bash .ci/install-real-components.sh (as root, Debian bookworm)';
 export const READONLY_USER = 'kapi-readonly';
@@ -50,23 +52,7 @@ export interface KubeResponse {
 // Locating binaries
 // ---------------------------------------------------------------------------------------------
 
-function isExecutable(p: string): boolean {
-  try {
-    fs.accessSync(p, fs.constants.X_OK);
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
 
-/** First executable among explicit candidates, then the same name on PATH. */
-export function whichBinary(candidates: Array<string | undefined>, name: string): string | undefined {
-  for (const c of candidates) if (c && isExecutable(c)) return c;
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
-  }
-  return undefined;
-}
 
 export function findKubeApiServer(): { apiserver: string; etcd: string } | { missing: string } {
   const apiserver = whichBinary(
@@ -85,116 +71,14 @@ export function findKubeApiServer(): { apiserver: string; etcd: string } | { mis
 // Process handling
 // ---------------------------------------------------------------------------------------------
 
-const liveChildren = new Set<ChildProcess>();
-const liveTmpDirs = new Set<string>();
-let exitHookInstalled = false;
 
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of liveChildren) {
-      try {
-        child.kill('SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
-    for (const dir of liveTmpDirs) {
-      try {
-        fs.rmSync(dir, { recursive: true, force: true });
-      } catch {
-        /* best effort */
-      }
-    }
-  });
-}
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
-interface Proc {
-  child: ChildProcess;
-  logFile: string;
-  exited: Promise<number | null>;
-  hasExited(): boolean;
-}
 
-function startProcess(bin: string, args: string[], logFile: string): Proc {
-  installExitHook();
-  const fd = fs.openSync(logFile, 'a');
-  const child = spawn(bin, args, { stdio: ['ignore', fd, fd] });
-  fs.closeSync(fd);
-  liveChildren.add(child);
-  let done = false;
-  const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code, signal) => {
-      done = true;
-      liveChildren.delete(child);
-      resolve(code ?? (signal ? -1 : null));
-    });
-    child.once('error', () => {
-      done = true;
-      liveChildren.delete(child);
-      resolve(-1);
-    });
-  });
-  return { child, logFile, exited, hasExited: () => done };
-}
 
-async function stopProcess(p: Proc, graceMs = 5000): Promise<void> {
-  if (p.hasExited()) return;
-  p.child.kill('SIGTERM');
-  const timer = setTimeout(() => {
-    if (!p.hasExited()) p.child.kill('SIGKILL');
-  }, graceMs);
-  await p.exited;
-  clearTimeout(timer);
-}
 
-export function logTail(file: string, lines = 40): string {
-  try {
-    return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `probe` until it returns true; fails early when the process exits. */
-async function waitUntil(
-  what: string,
-  proc: Proc,
-  probe: () => Promise<boolean>,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (proc.hasExited()) {
-      throw new Error(`${what} exited before becoming ready; log tail:\n${logTail(proc.logFile)}`);
-    }
-    try {
-      if (await probe()) return;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`${what} not ready after ${timeoutMs} ms; log tail:\n${logTail(proc.logFile)}`);
-    }
-    await sleep(150);
-  }
-}
 
 function httpGetStatus(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -393,9 +277,7 @@ export async function startRealKubeApiServer(opts: StartRealKubeApiServerOptions
   const readyTimeoutMs = opts.readyTimeoutMs ?? 90_000;
   const started = Date.now();
 
-  installExitHook();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubetriage-kapi-'));
-  liveTmpDirs.add(dir);
+  const dir = tmpDir('kubetriage-kapi-', os.tmpdir());
   let etcd: Proc | undefined;
   let apiserver: Proc | undefined;
   let agentServer: RealKubeApiServer | undefined;
@@ -404,8 +286,7 @@ export async function startRealKubeApiServer(opts: StartRealKubeApiServerOptions
     if (apiserver) await stopProcess(apiserver);
     if (etcd) await stopProcess(etcd);
     if (agentServer) agents.get(agentServer)?.destroy();
-    fs.rmSync(dir, { recursive: true, force: true });
-    liveTmpDirs.delete(dir);
+    removeTmpDir(dir);
   };
 
   try {
