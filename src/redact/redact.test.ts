@@ -2,21 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isSecretKeyName, redactDeep, redactText, REDACTED } from './redact.ts';
 
-// Fake credentials are assembled at runtime (deterministic filler) so the repository never holds
-// strings that secret scanners would flag, while still having the exact shape of the real thing.
-const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const UPPERNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-const B64 = `${ALNUM}+/`;
-function fill(n: number, alphabet = ALNUM, seed = 7): string {
-  let out = '';
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    out += alphabet[x % alphabet.length];
-  }
-  return out;
-}
-const b64url = (s: string) => Buffer.from(s).toString('base64url');
+import { ALNUM, B64, b64url, fill, UPPERNUM } from '../../test/support/fake-secrets.ts';
 
 const awsKeyId = `AKIA${fill(16, UPPERNUM, 1)}`;
 const awsStsKeyId = `ASIA${fill(16, UPPERNUM, 2)}`;

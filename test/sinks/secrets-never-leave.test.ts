@@ -9,22 +9,10 @@ import { pagerdutySink } from '../../src/sinks/pagerduty.ts';
 import { slackSink } from '../../src/sinks/slack.ts';
 import { demoGroup } from '../support/enriched-alerts.ts';
 
-// Fake credentials assembled at runtime from deterministic filler, so the repository holds no
-// string a secret scanner would flag while each has the exact shape of the real thing.
-const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-const HEX = '0123456789abcdef';
-const B64 = `${ALNUM}+/`;
-function fill(n: number, alphabet = ALNUM, seed = 11): string {
-  let out = '';
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    out += alphabet[x % alphabet.length];
-  }
-  return out;
-}
-const b64url = (s: string) => Buffer.from(s).toString('base64url');
+import { ALNUM, B64, b64url, fill as fillFrom, HEX, UPPERNUM as UPPER } from '../support/fake-secrets.ts';
+
+// This table's own seed, so its secrets differ from the redaction test's.
+const fill = (n: number, alphabet = ALNUM, seed = 11) => fillFrom(n, alphabet, seed);
 const jwt = (payload: string, seed: number) => `${b64url('{"alg":"RS256","typ":"JWT"}')}.${b64url(payload)}.${fill(43, `${ALNUM}-_`, seed)}`;
 const pw = (seed: number) => `Hx7${fill(13, ALNUM, seed)}`;
 const pemBody = (seed: number) => [`MIIEowIBAAKCAQEA${fill(48, B64, seed)}`, fill(64, B64, seed + 1), fill(64, B64, seed + 2), `${fill(20, B64, seed + 3)}==`];
