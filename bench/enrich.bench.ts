@@ -21,7 +21,7 @@ import { startKubeApiServer } from '../src/demo/kube-api-server.ts';
 import { kubeEvidenceSource, withKeepAlive, type KubeEvidenceOptions } from '../src/evidence/kube-reader.ts';
 import { redactText } from '../src/redact/redact.ts';
 import { startApiDoubleProcess, type ApiDoubleProcess } from './fixtures/api-double-process.ts';
-import { deploymentAlert, podAlert, webhookBody, type Alert, type PodAlertName } from './fixtures/alerts.ts';
+import { deploymentAlert, issue3GroupAlerts, podAlert, webhookBody, type Alert, type PodAlertName } from './fixtures/alerts.ts';
 import { callsByResource, criticalPath, machine, median, plainGet, quantile, round } from './fixtures/measure.ts';
 import { groupCluster, syntheticCluster, type SyntheticPod } from './fixtures/synthetic-cluster.ts';
 
@@ -47,7 +47,6 @@ async function post(app: ReturnType<typeof createApp>, body: string): Promise<Gr
   return (await res.json()) as GroupAnswer;
 }
 
-const byDeployment = (pods: SyntheticPod[], d: string) => pods.filter((p) => p.deployment === d);
 const diagnoses = (a: GroupAnswer) => {
   const out: Record<string, number> = {};
   for (const x of a.alerts) out[x.annotations['kubetriage_diagnosis'] ?? '?'] = (out[x.annotations['kubetriage_diagnosis'] ?? '?'] ?? 0) + 1;
@@ -73,14 +72,7 @@ async function groupFigures() {
     const freshReader = () => { reader = kubeEvidenceSource({ kubeConfig, redactLine: redactText, cacheTtlMs: 0 }); };
 
     const pods = cluster.pods;
-    const cart = byDeployment(pods, 'cart').slice(0, 10).map((p) => podAlert('KubePodCrashLooping', p));
-    const others: Alert[] = [
-      ...byDeployment(pods, 'checkout').map((p) => podAlert('KubePodCrashLooping', p)),
-      ...byDeployment(pods, 'ledger').slice(0, 2).map((p) => podAlert('KubePodCrashLooping', p)),
-      ...byDeployment(pods, 'search').map((p) => podAlert('KubeContainerWaiting', p)),
-      ...byDeployment(pods, 'fraud-scorer').map((p) => podAlert('KubePodNotReady', p)),
-      ...byDeployment(pods, 'api-gateway').slice(0, 1).map((p) => podAlert('KubeContainerWaiting', p)),
-    ];
+    const { cart, others } = issue3GroupAlerts(cluster);
     const variants: Record<Variant, string> = {
       podGroup: webhookBody([...cart, ...others], { severity: 'warning' }),
       // Two workload alerts instead of two pod alerts: a workload's pods are listed in its second
