@@ -113,10 +113,11 @@ export async function enrichGroup(payload: WebhookPayload, deps: EnrichDeps): Pr
     annotations['kubetriage_summary'] = d.summary;
     if (!annotations['runbook_url'] && d.runbooks[0]) annotations['runbook_url'] = d.runbooks[0];
     if (enrichment.partial) annotations['kubetriage_partial'] = enrichment.errors.map((e) => e.message).join('; ').slice(0, 1000);
-    return redact({ ...alert, status, annotations, kubetriage: enrichment });
+    return { ...alert, status, annotations, kubetriage: enrichment };
   }));
   // The group's own fields (commonAnnotations, commonLabels, groupKey, externalURL) repeat what the
-  // alerts carry and leave with them, to the caller and the sinks: redacted like the alerts.
+  // alerts carry and leave with them, to the caller and the sinks: redacted like the alerts, in
+  // the same call (redactDeep redacts each distinct string of the group once, not once per alert).
   const { alerts: _, ...groupFields } = payload;
-  return { ...redact(groupFields), alerts };
+  return redact({ ...groupFields, alerts });
 }
