@@ -90,15 +90,25 @@ export function isSecretKeyName(name: string): boolean {
 // Text rules
 // ---------------------------------------------------------------------------
 
-/** Cheap pre-filter: a string with none of these cannot match any rule. Superset of all triggers. */
-const GATE_RE = new RegExp(
+/**
+ * Cheap pre-filter: a string with none of these cannot match any rule. Superset of all triggers.
+ * Three tests, cheapest first, rather than one alternation: most strings that pass have one of
+ * the characters, and V8 runs the combined case-insensitive alternation (with its 60-character
+ * run) about three times slower than the three apart. `gate(s)` is true exactly when the single
+ * alternation would match.
+ */
+const GATE_CHARS_RE = /[:=@]|--/;
+const GATE_WORDS_RE = new RegExp(
   [
-    '[:=@]', '--', 'eyJ', 'A(?:KIA|SIA|BIA|CCA|GPA|IDA|IPA|NPA|NVA|ROA|PKA|SCA)', 'gh[pousr]_',
+    'eyJ', 'A(?:KIA|SIA|BIA|CCA|GPA|IDA|IPA|NPA|NVA|ROA|PKA|SCA)', 'gh[pousr]_',
     'github_pat_', 'glpat-', 'xox', 'xapp-', 'AIza', '_live_', '_test_', 'whsec_', 'npm_', 'SG\\.',
-    'sk-', 'IQoJ', 'FwoG', 'FQoG', 'bearer', 'basic', 'hooks\\.slack', 'webhooks', '[A-Za-z0-9+/]{60}',
+    'sk-', 'IQoJ', 'FwoG', 'FQoG', 'bearer', 'basic', 'hooks\\.slack', 'webhooks',
   ].join('|'),
   'i',
 );
+const GATE_RUN_RE = /[A-Za-z0-9+/]{60}/;
+const gate = (s: string): boolean =>
+  GATE_CHARS_RE.test(s) || GATE_WORDS_RE.test(s) || (s.length >= 60 && GATE_RUN_RE.test(s));
 
 // PEM private keys: scanned with indexOf-style searches so an unterminated block stays linear.
 const PEM_BEGIN_RE = /-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY(?: BLOCK)?-----/g;
@@ -331,7 +341,7 @@ function redactKeyValues(s: string): string {
 // ---------------------------------------------------------------------------
 
 function redactOnce(s: string): string {
-  if (!GATE_RE.test(s)) return s;
+  if (!gate(s)) return s;
   let t = redactPem(s);
   t = redactUserinfo(t);
   t = redactWebhooks(t);
