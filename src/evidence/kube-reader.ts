@@ -22,6 +22,7 @@ import https from 'node:https';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { urlToHttpOptions } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject, LogTail, Target } from '../core/types.ts';
 import { classifyError, classifyResponse, resourceLabel, type Classification, type RequestContext } from './api-errors.ts';
@@ -162,6 +163,16 @@ function makeClient(kc: KubeConfig, context: string): ContextClient {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error(`context "${context}" has no cluster in the kubeconfig`);
   const server = cluster.server.replace(/\/+$/, '');
+  // The server's URL is parsed once, not per call; a bad one still fails each call as it did.
+  let origin: { mod: typeof http | typeof https; options: http.RequestOptions; prefix: string } | undefined;
+  const originOf = () => {
+    if (!origin) {
+      const url = new URL(server);
+      const { protocol, hostname, port, auth } = urlToHttpOptions(url);
+      origin = { mod: url.protocol === 'http:' ? http : https, options: { protocol, hostname, port, ...(auth ? { auth } : {}) }, prefix: url.pathname.replace(/\/+$/, '') };
+    }
+    return origin;
+  };
   return {
     context,
     server,
@@ -177,10 +188,11 @@ function makeClient(kc: KubeConfig, context: string): ContextClient {
         if (/HTTP protocol is not allowed/i.test(message)) throw err;
         throw new CredentialsError(message);
       }
-      const url = new URL(server + path);
-      const mod = url.protocol === 'http:' ? http : https;
+      const { mod, options, prefix } = originOf();
       return await new Promise<RawResponse>((resolve, reject) => {
-        const req = mod.request(url, {
+        const req = mod.request({
+          ...options,
+          path: prefix + path,
           ...opts,
           agent: withKeepAlive(opts.agent) as http.Agent,
           method: 'GET',
