@@ -629,6 +629,20 @@ describe('kubeEvidenceSource: answers shared across requests', () => {
     expect(podGets()).toBe(1);
   });
 
+  it('a hung read is torn down at its deadline, so a later request reads again instead of joining it', async () => {
+    const src = source({ deadlineMs: 300 });
+    server.inject({ match: { resource: 'pods', name: POD }, times: 1, action: { kind: 'hang' } });
+    const hung = await session(src, 300).collect(podTarget());
+    expect(hung.errors.some((e) => e.reason === 'timeout' && e.resource === `pods ${NS}/${POD}`)).toBe(true);
+    // The shared fetch ran under its own 300 ms deadline; once that aborted the request, the fetch
+    // settled (a failure, not kept) and left the in-flight table.
+    await new Promise((r) => setTimeout(r, 100));
+    const next = await session(src).collect(podTarget());
+    expect(next.errors).toEqual([]);
+    expect(names(next, 'Pod')).toEqual([POD]);
+    expect(podGets()).toBe(2);
+  });
+
   it('cacheTtlMs: 0 turns it off: every request reads again (its own alerts still share)', async () => {
     const src = source({ cacheTtlMs: 0 });
     await session(src).collect(podTarget());

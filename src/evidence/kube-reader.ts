@@ -153,6 +153,31 @@ export function withKeepAlive(agent: unknown): unknown {
   return ours;
 }
 
+// A session's deadline signal is watched by every read of the session (its wait for the answer,
+// its HTTP request): one 'abort' listener per signal that runs all the waiters, rather than an
+// EventTarget listener (and, for the request, Node's stream plumbing) per read.
+const abortWaiters = new WeakMap<AbortSignal, Set<() => void>>();
+function whenAborted(signal: AbortSignal, fn: () => void): () => void {
+  let waiters = abortWaiters.get(signal);
+  if (!waiters) {
+    const all = new Set<() => void>();
+    waiters = all;
+    abortWaiters.set(signal, all);
+    signal.addEventListener('abort', () => {
+      for (const f of all) f();
+      all.clear();
+    }, { once: true });
+  }
+  const own = waiters;
+  own.add(fn);
+  return () => void own.delete(fn);
+}
+
+/** What Node's http.request rejects with when its `signal` fires. */
+function abortError(signal: AbortSignal): Error {
+  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' });
+}
+
 interface ContextClient {
   context: string;
   server: string;
@@ -196,7 +221,6 @@ function makeClient(kc: KubeConfig, context: string): ContextClient {
           ...opts,
           agent: withKeepAlive(opts.agent) as http.Agent,
           method: 'GET',
-          signal,
           headers: { ...(opts.headers ?? {}), Accept: 'application/json, */*', 'User-Agent': USER_AGENT },
         }, (res) => {
           const chunks: Buffer[] = [];
@@ -224,6 +248,12 @@ function makeClient(kc: KubeConfig, context: string): ContextClient {
           });
         });
         req.on('error', reject);
+        if (signal.aborted) {
+          req.destroy(abortError(signal));
+          return;
+        }
+        const forget = whenAborted(signal, () => req.destroy(abortError(signal)));
+        req.once('close', forget);
         req.end();
       });
     },
@@ -334,15 +364,14 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
 function raceAbort<T>(p: Promise<T>, signal: AbortSignal, onAbort: () => T): Promise<T> {
   if (signal.aborted) return Promise.resolve(onAbort());
   return new Promise<T>((resolve) => {
-    const listener = () => resolve(onAbort());
-    signal.addEventListener('abort', listener, { once: true });
+    const forget = whenAborted(signal, () => resolve(onAbort()));
     p.then(
       (v) => {
-        signal.removeEventListener('abort', listener);
+        forget();
         resolve(v);
       },
       () => {
-        signal.removeEventListener('abort', listener);
+        forget();
         resolve(onAbort());
       },
     );
