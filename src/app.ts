@@ -78,6 +78,7 @@ export function createApp(deps: AppDeps): Hono {
   const writeLog = deps.log;
   const log = writeLog && ((entry: Record<string, unknown>) => writeLog(redact(entry)));
   const openSession = () => deps.evidence.session({ signal: AbortSignal.timeout(deadlineMs) });
+  const fetch = deps.fetch ?? ((...args: Parameters<typeof globalThis.fetch>) => globalThis.fetch(...args));
 
   app.use(requestId());
   app.use(telemetry({ ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(log ? { log } : {}) }));
@@ -115,7 +116,7 @@ export function createApp(deps: AppDeps): Hono {
       ...(deps.routeAlert ? { route: deps.routeAlert } : {}),
       ...(deps.sinkRequired ? { required: deps.sinkRequired } : {}),
       record: new DeliveryRecord({ ttlMs: deps.dedupTtlMs ?? 3_600_000, maxEntries: 100_000, now: clock.now }),
-      fetch: deps.fetch ?? ((...args) => globalThis.fetch(...args)),
+      fetch,
       now: clock.now,
       sleep: clock.sleep,
     },
@@ -128,7 +129,7 @@ export function createApp(deps: AppDeps): Hono {
     evidence: deps.evidence,
     deadlineMs,
     limits,
-    fetch: deps.fetch ?? ((...args) => globalThis.fetch(...args)),
+    fetch,
     now: clock.now,
     sleep: clock.sleep,
     ...(deps.diagnoseOptions ? { diagnoseOptions: deps.diagnoseOptions } : {}),
