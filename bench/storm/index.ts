@@ -1,13 +1,14 @@
 // Alert storms through POST /v1/alertmanager of a real Node server process (issues 5 and 6).
 // Usage: node bench/storm/index.ts [--alerts 1000] [--pods 200] [--group 20] [--concurrency 8]
-//                                  [--latency 20] [--no-cache | --reader JSON | --bundle] [--node-options FLAGS]
-//                                  (one run; without --pods: the suite)
+//                                  [--latency 20] [--no-cache | --reader JSON | --bundle | --as-shipped]
+//                                  [--node-options FLAGS] (one run; without --pods: the suite)
 //
 // Three processes: the Kubernetes API server double (latency injected, request log), the
 // service (`node src/runtime/node/main.ts`, KUBECONFIG pointing at the double, a bearer token;
 // with --no-cache or --reader '{"cacheTtlMs":10000}', bench/storm/service.ts with those reader
-// options; with --bundle, the same main.ts bundled by esbuild into one file, as the Lambda build
-// does; --node-options goes to the service's NODE_OPTIONS), and this
+// options; with --bundle, main.ts bundled by scripts/build-server.ts; with --as-shipped, that
+// bundle with the environment the container sets (the ENV of infra/container/Dockerfile's final
+// stage, V8's heap flags included); --node-options goes to the service's NODE_OPTIONS), and this
 // one, which sends the alerts in groups at a fixed concurrency over loopback and measures.
 //
 // Per run: p50/p90/p99/max request latency, API calls (from the double's log) per alert and per
@@ -15,15 +16,16 @@
 // lines: must be 0), and the service's RSS from /proc/<pid>/status (VmRSS after start, VmHWM at
 // the end = peak). The suite: 1000 and 500 alerts over the same 200 pods, 1000 over 50 pods, and
 // 1000 over 200 pods without the cross-request cache, and the 1000-over-200 run again with the
-// server bundled, and both with V8's heap capped (SMALL_HEAP). Prints JSON.
+// server bundled, from the sources with V8's heap capped (SMALL_HEAP), and as the container
+// ships it. Prints JSON.
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
+import { bundleServer } from '../../scripts/build-server.ts';
 import { startApiDoubleProcess } from '../fixtures/api-double-process.ts';
 import { podAlert, webhookBody, type Alert, type PodAlertName } from '../fixtures/alerts.ts';
 import { machine, quantile, round } from '../fixtures/measure.ts';
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     latency: { type: 'string', default: '20' },
     'no-cache': { type: 'boolean', default: false },
     bundle: { type: 'boolean', default: false },
+    'as-shipped': { type: 'boolean', default: false },
     reader: { type: 'string' },
     'node-options': { type: 'string' },
   },
@@ -52,25 +55,24 @@ interface RunOptions {
   alerts: number; pods: number; group: number; concurrency: number; latencyMs: number; entry: Entry;
   /** For entry 'service': the reader's options. */
   readerOptions?: Record<string, unknown>;
+  /** Environment the container adds (containerEnv()); NODE_OPTIONS in it yields to nodeOptions. */
+  env?: Record<string, string>;
   nodeOptions?: string;
 }
 
 /**
- * src/runtime/node/main.ts bundled into one minified ESM file (esbuild, as scripts/build-lambda.ts
- * bundles the Lambda function). server.ts finds openapi.yaml three directories above its own
- * file, so the bundle is written to <dir>/a/b/c/main.mjs beside a copy at <dir>/openapi.yaml.
+ * What the image's final stage sets with ENV (infra/container/Dockerfile), except PORT, which the
+ * bench chooses: the server is then run as the container runs it.
  */
-async function bundleServer(dir: string): Promise<{ path: string; bytes: number }> {
-  mkdirSync(join(dir, 'a/b/c'), { recursive: true });
-  copyFileSync(join(ROOT, 'openapi.yaml'), join(dir, 'openapi.yaml'));
-  const path = join(dir, 'a/b/c/main.mjs');
-  const r = await build({
-    entryPoints: [join(ROOT, 'src/runtime/node/main.ts')], outfile: path, bundle: true, format: 'esm', platform: 'node', target: 'node22',
-    minify: true, metafile: true, logLevel: 'warning',
-    // Bundled CommonJS dependencies call require() for Node built-ins; ESM has no require.
-    banner: { js: "import { createRequire as __ktCreateRequire } from 'node:module'; const require = __ktCreateRequire(import.meta.url);" },
-  });
-  return { path, bytes: Object.values(r.metafile.outputs).reduce((n, o) => n + o.bytes, 0) };
+function containerEnv(dockerfile = readFileSync(join(ROOT, 'infra/container/Dockerfile'), 'utf8')): Record<string, string> {
+  const lines = dockerfile.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const final = lines.slice(lines.findLastIndex((l) => /^FROM\s/i.test(l)));
+  const env: Record<string, string> = {};
+  for (const line of final.filter((l) => /^ENV\s/i.test(l))) {
+    for (const [, name, quoted, bare] of line.slice(4).matchAll(/([A-Za-z_]\w*)=(?:"([^"]*)"|(\S*))/g)) env[name!] = quoted ?? bare ?? '';
+  }
+  delete env['PORT'];
+  return env;
 }
 
 /** The kubernetes-mixin alerts a pod failing this way fires. */
@@ -115,10 +117,12 @@ function freePort(): Promise<number> {
   });
 }
 
-function procStatus(pid: number): { rssMiB: number; hwmMiB: number } {
+function procStatus(pid: number): { rssMiB: number; hwmMiB: number; cpuMs: number } {
   const text = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
-  return { rssMiB: round(kb('VmRSS') / 1024, 1), hwmMiB: round(kb('VmHWM') / 1024, 1) };
+  // utime and stime, in clock ticks (100 per second on Linux), after the command name.
+  const [utime, stime] = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ').slice(11, 13).map(Number);
+  return { rssMiB: round(kb('VmRSS') / 1024, 1), hwmMiB: round(kb('VmHWM') / 1024, 1), cpuMs: ((utime ?? NaN) + (stime ?? NaN)) * 10 };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -130,14 +134,15 @@ async function run(o: RunOptions) {
   const kubeconfig = join(work, 'kubeconfig');
   writeFileSync(kubeconfig, api.kubeconfigYaml, { mode: 0o600 });
   const port = await freePort();
-  const bundle = o.entry === 'bundle' ? await bundleServer(join(work, 'bundle')) : undefined;
-  const entry = bundle?.path ?? join(ROOT, o.entry === 'service' ? 'bench/storm/service.ts' : 'src/runtime/node/main.ts');
+  const bundle = o.entry === 'bundle' ? await bundleServer({ outdir: join(work, 'bundle') }) : undefined;
+  const entry = bundle?.entry ?? join(ROOT, o.entry === 'service' ? 'bench/storm/service.ts' : 'src/runtime/node/main.ts');
   const child = spawn(process.execPath, [entry], {
     cwd: ROOT,
     env: {
       PATH: process.env['PATH'] ?? '', HOME: work, KUBECONFIG: kubeconfig, KUBETRIAGE_AUTH_TOKEN: TOKEN, KUBETRIAGE_DEMO: 'false',
       PORT: String(port), HOST: '127.0.0.1',
       ...(o.entry === 'service' ? { STORM_READER_OPTIONS: JSON.stringify(o.readerOptions ?? {}) } : {}),
+      ...o.env,
       ...(o.nodeOptions ? { NODE_OPTIONS: o.nodeOptions } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -231,8 +236,8 @@ async function run(o: RunOptions) {
       lastRead.set(key, r.at);
     }
     return {
-      entry: { main: 'src/runtime/node/main.ts', service: `bench/storm/service.ts, reader options ${JSON.stringify(o.readerOptions ?? {})}`, bundle: `src/runtime/node/main.ts bundled (${round((bundle?.bytes ?? 0) / 2 ** 20, 2)} MiB)` }[o.entry],
-      ...(o.nodeOptions ? { nodeOptions: o.nodeOptions } : {}),
+      entry: { main: 'src/runtime/node/main.ts', service: `bench/storm/service.ts, reader options ${JSON.stringify(o.readerOptions ?? {})}`, bundle: `src/runtime/node/main.ts bundled by scripts/build-server.ts (${round((bundle?.files.filter((f) => f.atStart).reduce((n, f) => n + f.bytes, 0) ?? 0) / 2 ** 20, 2)} MiB loaded at start)` }[o.entry],
+      ...(o.env ? { env: { ...o.env, ...(o.nodeOptions ? { NODE_OPTIONS: o.nodeOptions } : {}) } } : o.nodeOptions ? { nodeOptions: o.nodeOptions } : {}),
       alerts: alerts.length,
       distinctPods: o.pods,
       distinctAlerts: new Set(alerts.map((a) => a.fingerprint)).size,
@@ -253,6 +258,8 @@ async function run(o: RunOptions) {
       errors: errors.length + errorLines,
       errorSamples: errors.slice(0, 3),
       serviceRssMiB: { afterStart: idle.rssMiB, peak: peak.hwmMiB, atEnd: peak.rssMiB },
+      // CPU time of the service process through the storm (user + system).
+      serviceCpuMs: peak.cpuMs - idle.cpuMs,
       serviceLogLines: logLines,
     };
   } catch (err) {
@@ -271,7 +278,8 @@ const common = { group: Number(values.group), concurrency: Number(values.concurr
 const suite: RunOptions[] = values.pods !== undefined
   ? [{
     ...common, alerts: Number(values.alerts), pods: Number(values.pods),
-    entry: values['no-cache'] || values.reader ? 'service' : values.bundle ? 'bundle' : 'main',
+    entry: values['no-cache'] || values.reader ? 'service' : values.bundle || values['as-shipped'] ? 'bundle' : 'main',
+    ...(values['as-shipped'] ? { env: containerEnv() } : {}),
     ...(values['no-cache'] ? { readerOptions: { cacheTtlMs: 0 } } : values.reader ? { readerOptions: JSON.parse(values.reader) as Record<string, unknown> } : {}),
     ...(values['node-options'] ? { nodeOptions: values['node-options'] } : {}),
   }]
@@ -281,9 +289,9 @@ const suite: RunOptions[] = values.pods !== undefined
     { ...common, alerts: 1000, pods: 50, entry: 'main' },
     { ...common, alerts: 1000, pods: 200, entry: 'service', readerOptions: { cacheTtlMs: 0 } },
     { ...common, alerts: 1000, pods: 200, entry: 'bundle' },
-    // Memory: V8's young generation and old space capped, as a container with a memory limit would.
+    // Memory: V8's young generation and old space capped; then the server as the image runs it.
     { ...common, alerts: 1000, pods: 200, entry: 'main', nodeOptions: SMALL_HEAP },
-    { ...common, alerts: 1000, pods: 200, entry: 'bundle', nodeOptions: SMALL_HEAP },
+    { ...common, alerts: 1000, pods: 200, entry: 'bundle', env: containerEnv() },
   ];
 const results = [];
 for (const o of suite) results.push(await run(o));

@@ -1,6 +1,7 @@
 // Where the Node server's memory goes before any request: VmRSS of fresh processes that load one
-// part of it each, as the container runs it (the .ts sources through Node's type stripping) and
-// bundled by esbuild into one minified file (tree-shaken, as scripts/build-lambda.ts bundles).
+// part of it each, from the .ts sources (Node's type stripping, as `npm start` runs it) and
+// bundled by esbuild into one minified file (tree-shaken, with the plugin scripts/build-server.ts
+// uses for the image). The first rows are floors: bare Node, and a bare Hono server listening.
 // Usage: node bench/storm/startup-rss.ts   Prints JSON (MiB; each part includes bare Node).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { clientNodeWithoutSideEffects } from '../../scripts/build-server.ts';
 import { machine, median, round } from '../fixtures/measure.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -15,6 +17,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const src = (p: string) => join(ROOT, p);
 const PARTS: Record<string, string> = {
   'bare node': '',
+  'Hono on @hono/node-server, listening (no kubetriage code)': `import { serve } from ${JSON.stringify(src('node_modules/@hono/node-server/dist/index.mjs'))}; import { Hono } from ${JSON.stringify(src('node_modules/hono/dist/index.js'))}; const app = new Hono(); app.get('/', (c) => c.text('ok')); const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }); await new Promise((r) => server.once('listening', r)); server.close();`,
   '@kubernetes/client-node (KubeConfig)': `import { KubeConfig } from ${JSON.stringify(src('node_modules/@kubernetes/client-node/dist/index.js'))}; globalThis.keep = KubeConfig;`,
   'live reader (src/evidence/kube-reader.ts)': `import * as m from ${JSON.stringify(src('src/evidence/kube-reader.ts'))}; globalThis.keep = m;`,
   'OpenTelemetry SDK (src/telemetry/node-sdk.ts)': `import * as m from ${JSON.stringify(src('src/telemetry/node-sdk.ts'))}; globalThis.keep = m;`,
@@ -33,7 +36,7 @@ try {
     const bundled = join(work, `part-${i++}.bundle.mjs`);
     writeFileSync(entry, code + REPORT);
     const r = await build({
-      entryPoints: [entry], outfile: bundled, bundle: true, format: 'esm', platform: 'node', target: 'node22', minify: true, metafile: true, logLevel: 'error',
+      entryPoints: [entry], outfile: bundled, bundle: true, format: 'esm', platform: 'node', target: 'node22', minify: true, metafile: true, logLevel: 'error', plugins: [clientNodeWithoutSideEffects],
       banner: { js: "import { createRequire as __ktCreateRequire } from 'node:module'; const require = __ktCreateRequire(import.meta.url);" },
     });
     // Median of 5 fresh processes each.

@@ -6,16 +6,19 @@ import { serve, type ServerType } from '@hono/node-server';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createApp } from '../../app.ts';
 import { loadConfig, type Config } from '../../config/config.ts';
-import { loadSnapshotDir } from '../../demo/cluster-snapshot.ts';
-import { startKubeApiServer } from '../../demo/kube-api-server.ts';
 import { kubeEvidenceSource, loadKubeConfig } from '../../evidence/kube-reader.ts';
 import type { EvidenceSource } from '../../evidence/source.ts';
 import { redactText } from '../../redact/redact.ts';
 import { depsFromConfig } from '../deps-from-config.ts';
 import { createPromMetrics } from '../../telemetry/prom-metrics.ts';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const DEMO_CLUSTER_DIR = join(REPO_ROOT, 'examples/demo-cluster');
+/**
+ * Where openapi.yaml and examples/demo-cluster are: the repository, three directories above this
+ * file, when Node runs the sources; the bundle's own directory when bundled
+ * (scripts/build-server.ts copies both there).
+ */
+export const FILES_ROOT = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../../' : './', import.meta.url));
+export const DEMO_CLUSTER_DIR = join(FILES_ROOT, 'examples/demo-cluster');
 
 /** A kubeconfig or in-cluster service account exists: the live cluster is configured. */
 export function clusterConfigured(env: Record<string, string | undefined>): boolean {
@@ -39,6 +42,8 @@ export async function chooseEvidence(config: Config, env: Record<string, string 
   const demo = config.KUBETRIAGE_DEMO === 'true' || (config.KUBETRIAGE_DEMO === 'auto' && !clusterConfigured(env));
   const common = { clusters: config.KUBETRIAGE_CLUSTERS, deadlineMs: config.KUBETRIAGE_DEADLINE_MS, cacheTtlMs: config.KUBETRIAGE_EVIDENCE_CACHE_TTL_MS, redactLine: redactText };
   if (demo) {
+    // The API server double, the snapshot loader and the YAML writer are loaded in demo mode only.
+    const [{ startKubeApiServer }, { loadSnapshotDir }] = await Promise.all([import('../../demo/kube-api-server.ts'), import('../../demo/cluster-snapshot.ts')]);
     const api = await startKubeApiServer({ snapshot: loadSnapshotDir(DEMO_CLUSTER_DIR), host: '127.0.0.1', port: 0 });
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(api.kubeconfigYaml());
@@ -73,7 +78,7 @@ export async function startNodeServer(env: Record<string, string | undefined>): 
   const app = createApp(depsFromConfig(config, {
     evidence: evidence.source,
     demo: evidence.demo,
-    openapiYaml: readFileSync(join(REPO_ROOT, 'openapi.yaml'), 'utf8'),
+    openapiYaml: readFileSync(join(FILES_ROOT, 'openapi.yaml'), 'utf8'),
     readFile: (path) => readFileSync(path, 'utf8'),
     metrics: createPromMetrics(),
     log,
