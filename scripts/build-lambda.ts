@@ -63,7 +63,7 @@ const yamlOnDemand: Plugin = {
 // zod exposes every locale through `z.locales`, and a namespace export cannot be tree-shaken:
 // 60 translations (260 KB minified, a third of the cold path) would be compiled at every cold
 // start. kubetriage reports in English, and zod's default (`en`, imported by zod directly) stays.
-const zodEnglishOnly: Plugin = {
+export const zodEnglishOnly: Plugin = {
   name: 'zod-english-only',
   setup(b) {
     b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {

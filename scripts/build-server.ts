@@ -12,6 +12,7 @@ import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
+import { zodEnglishOnly } from './build-lambda.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -56,6 +57,33 @@ export const clientNodeWithoutSideEffects: Plugin = {
   },
 };
 
+// client-node imports undici at top level for what the server never runs: the dispatcher of
+// applyToFetchOptions (config.js) and the fetch of its generated API clients
+// (gen/http/isomorphic-fetch.js, kept because KubeConfig.makeApiClient refers to it). That import
+// evaluates all of undici (730 KiB minified) at start. The reader sends over node:http with what
+// applyToHTTPSOptions gives (src/evidence/kube-reader.ts), so client-node's undici resolves to
+// stand-ins that say so if they are ever called.
+export const clientNodeWithoutUndici: Plugin = {
+  name: 'client-node-without-undici',
+  setup(b) {
+    const CLIENT_NODE = `${sep}@kubernetes${sep}client-node${sep}`;
+    b.onResolve({ filter: /^undici$/ }, (args) => (args.importer.includes(CLIENT_NODE) ? { path: 'undici', namespace: 'undici-not-bundled' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'undici-not-bundled' }, () => {
+      const why = 'is not bundled: kubetriage reads through applyToHTTPSOptions and node:http (scripts/build-server.ts)';
+      return {
+        loader: 'js',
+        contents: [
+          ...['Agent', 'ProxyAgent'].map((name) => `export class ${name} { constructor() { throw new Error('undici ${name} ${why}'); } }`),
+          `export function fetch() { return Promise.reject(new Error('undici fetch ${why}')); }`,
+        ].join('\n'),
+      };
+    });
+  },
+};
+
+/** Every plugin of the server bundle (bench/storm/startup-rss.ts bundles its parts the same way). */
+export const SERVER_BUNDLE_PLUGINS: Plugin[] = [clientNodeWithoutSideEffects, clientNodeWithoutUndici, zodEnglishOnly];
+
 export async function bundleServer(o: { outdir: string; minify?: boolean }): Promise<ServerBundle> {
   rmSync(o.outdir, { recursive: true, force: true });
   mkdirSync(o.outdir, { recursive: true });
@@ -74,7 +102,7 @@ export async function bundleServer(o: { outdir: string; minify?: boolean }): Pro
     metafile: true,
     absWorkingDir: ROOT, // metafile paths are relative to it
     logLevel: 'warning',
-    plugins: [clientNodeWithoutSideEffects],
+    plugins: SERVER_BUNDLE_PLUGINS,
     // Some bundled CommonJS dependencies call require() for Node built-ins; ESM has no require.
     banner: { js: "import { createRequire as __ktCreateRequire } from 'node:module'; const require = __ktCreateRequire(import.meta.url);" },
   });

@@ -13,6 +13,7 @@ import { alertmanagerRoutes } from './alertmanager/route.ts';
 import { pagerdutyWebhookFromApp, type PagerDutyDeps } from './pagerduty/webhook-route.ts';
 import { DeliveryRecord } from './alertmanager/delivery-record.ts';
 import { authConfigured, requireAuth, type AuthOptions } from './http/auth.ts';
+import { inFlightLimit } from './http/in-flight.ts';
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from './http/limits.ts';
 import { problem, problemResponse } from './http/problem.ts';
 import { redactDeep } from './redact/redact.ts';
@@ -42,6 +43,8 @@ export interface AppDeps {
   maxBodyBytes?: number;
   /** Alerts per Alertmanager request (default 1000). */
   maxAlertsPerRequest?: number;
+  /** Requests of /v1/diagnose and /v1/alertmanager handled at once; more get 503 + Retry-After (default 16). */
+  maxInFlight?: number;
   /** Nesting depth and label/annotation caps of ingest bodies (default DEFAULT_INPUT_LIMITS); 400 above. */
   inputLimits?: Partial<InputLimits>;
   /** Evidence deadline per request, in ms (default 4000). */
@@ -63,6 +66,7 @@ export interface AppDeps {
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_DEADLINE_MS = 4000;
+export const DEFAULT_MAX_IN_FLIGHT = 16;
 
 const systemClock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
 
@@ -93,6 +97,10 @@ export function createApp(deps: AppDeps): Hono {
     app.use('/v1/diagnose', auth);
     app.use('/v1/alertmanager', auth);
   }
+  // After auth: a request without credentials never takes a place.
+  const inFlight = inFlightLimit({ max: deps.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT });
+  app.use('/v1/diagnose', inFlight);
+  app.use('/v1/alertmanager', inFlight);
   app.route('/', diagnoseRoutes({
     maxBodyBytes,
     limits,

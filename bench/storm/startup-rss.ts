@@ -1,6 +1,6 @@
 // Where the Node server's memory goes before any request: VmRSS of fresh processes that load one
 // part of it each, from the .ts sources (Node's type stripping, as `npm start` runs it) and
-// bundled by esbuild into one minified file (tree-shaken, with the plugin scripts/build-server.ts
+// bundled by esbuild into one minified file (tree-shaken, with the plugins scripts/build-server.ts
 // uses for the image). The first rows are floors: bare Node, and a bare Hono server listening.
 // Usage: node bench/storm/startup-rss.ts   Prints JSON (MiB; each part includes bare Node).
 import { execFileSync } from 'node:child_process';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { clientNodeWithoutSideEffects } from '../../scripts/build-server.ts';
+import { SERVER_BUNDLE_PLUGINS } from '../../scripts/build-server.ts';
 import { machine, median, round } from '../fixtures/measure.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -36,7 +36,7 @@ try {
     const bundled = join(work, `part-${i++}.bundle.mjs`);
     writeFileSync(entry, code + REPORT);
     const r = await build({
-      entryPoints: [entry], outfile: bundled, bundle: true, format: 'esm', platform: 'node', target: 'node22', minify: true, metafile: true, logLevel: 'error', plugins: [clientNodeWithoutSideEffects],
+      entryPoints: [entry], outfile: bundled, bundle: true, format: 'esm', platform: 'node', target: 'node22', minify: true, metafile: true, logLevel: 'error', plugins: SERVER_BUNDLE_PLUGINS,
       banner: { js: "import { createRequire as __ktCreateRequire } from 'node:module'; const require = __ktCreateRequire(import.meta.url);" },
     });
     // Median of 5 fresh processes each.

@@ -171,7 +171,7 @@ describe('infra/container/Dockerfile', () => {
     const semiSpace = flag('max-semi-space-size');
     expect(oldSpace, 'NODE_OPTIONS sets --max-old-space-size').toBeGreaterThan(0);
     expect(semiSpace, 'NODE_OPTIONS sets --max-semi-space-size').toBeGreaterThan(0);
-    // Outside V8's old space the server holds about 95 MiB at the peak of a 1000-alert storm
+    // Outside V8's old space the server holds up to about 95 MiB at the peak of a 1000-alert storm
     // (node itself, code, the young generation, buffers: bench/RESULTS.md). An old space larger
     // than what is left would let the kernel OOM-kill the pod before V8 ever collected harder.
     expect(oldSpace + 3 * semiSpace + 100).toBeLessThanOrEqual(limitMiB);

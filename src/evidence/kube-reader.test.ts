@@ -676,6 +676,18 @@ describe('answerCache', () => {
     expect([c.size, c.bytes]).toEqual([1, 10]);
   });
 
+  it('gives each hit its own copy: what one reader changes, the next does not see', () => {
+    const c = answerCache({ ttlMs: 1000, maxEntries: 10, maxBytes: 1000, now: () => 0 });
+    const log: FetchResult = { state: 'log', lines: ['a', 'b'], truncated: false };
+    c.set('pod', object('p'), 10);
+    c.set('log', log, 10);
+    const first = c.get('pod') as Extract<FetchResult, { state: 'object' }>;
+    (first.object['metadata'] as Record<string, unknown>)['name'] = 'changed';
+    expect(c.get('pod')).toEqual(object('p'));
+    expect(c.get('pod')).not.toBe(c.get('pod'));
+    expect(c.get('log')).toEqual(log);
+  });
+
   it('is bounded by entries and bytes, evicting the oldest first', () => {
     const c = answerCache({ ttlMs: 1000, maxEntries: 3, maxBytes: 100, now: () => 0 });
     for (const k of ['a', 'b', 'c', 'd']) c.set(k, object(k), 10);

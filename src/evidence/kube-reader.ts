@@ -290,9 +290,14 @@ export interface AnswerCache {
 /**
  * Successful answers for ttlMs, bounded by count and by bytes. A Map keeps insertion order, so
  * the oldest answer is evicted first and expired ones are always at the front.
+ *
+ * Answers are kept as JSON text and parsed again on each hit, so what the cache holds on the heap
+ * is about its byte budget: parsed, the same answers take several times their text's size, and
+ * the server's V8 heap is capped (infra/container/Dockerfile). A hit costs one JSON.parse of a
+ * few KiB, and each reader gets its own copy.
  */
 export function answerCache(o: { ttlMs: number; maxEntries: number; maxBytes: number; now: () => number }): AnswerCache {
-  const entries = new Map<string, { result: FetchResult; bytes: number; expires: number }>();
+  const entries = new Map<string, { text: string; bytes: number; expires: number }>();
   let total = 0;
   const drop = (key: string): void => {
     const e = entries.get(key);
@@ -304,7 +309,7 @@ export function answerCache(o: { ttlMs: number; maxEntries: number; maxBytes: nu
     get(key) {
       const e = entries.get(key);
       if (!e) return undefined;
-      if (e.expires > o.now()) return e.result;
+      if (e.expires > o.now()) return JSON.parse(e.text) as FetchResult;
       drop(key);
       return undefined;
     },
@@ -316,7 +321,7 @@ export function answerCache(o: { ttlMs: number; maxEntries: number; maxBytes: nu
         if (e.expires > now && entries.size < o.maxEntries && total + bytes <= o.maxBytes) break;
         drop(k);
       }
-      entries.set(key, { result, bytes, expires: now + o.ttlMs });
+      entries.set(key, { text: JSON.stringify(result), bytes, expires: now + o.ttlMs });
       total += bytes;
     },
     get size() {

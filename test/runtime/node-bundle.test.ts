@@ -96,12 +96,14 @@ describe('the Node server bundle (dist/server/main.mjs)', () => {
     expect(bundle.files.flatMap((f) => f.inputs)).toEqual(expect.arrayContaining(['node_modules/hono/dist/hono.js', 'node_modules/@kubernetes/client-node/dist/config.js']));
   });
 
-  it('loads neither the demo machinery nor the OpenTelemetry SDK, nor client-node\'s generated models, at start', () => {
+  it('loads neither the demo machinery nor the OpenTelemetry SDK, nor client-node\'s generated models and undici, nor zod\'s translations, at start', () => {
     const atStart = bundle.files.filter((f) => f.atStart).flatMap((f) => f.inputs);
     expect(atStart).toContain('src/runtime/node/server.ts');
     expect(atStart).toContain('node_modules/@kubernetes/client-node/dist/config.js');
     expect(atStart.filter((i) => i.startsWith('src/demo/') || i.startsWith('node_modules/@opentelemetry/sdk-'))).toEqual([]);
     expect(atStart.filter((i) => i.includes('client-node/dist/gen/models/'))).toEqual([]);
+    // client-node's undici (its fetch clients; the reader uses node:http) and zod's translations.
+    expect(atStart.filter((i) => i.startsWith('node_modules/undici/') || i.startsWith('node_modules/zod/v4/locales/') && !i.endsWith('/en.js'))).toEqual([]);
     const lazy = bundle.files.filter((f) => !f.atStart).flatMap((f) => f.inputs);
     expect(lazy).toEqual(expect.arrayContaining(['src/demo/kube-api-server.ts', 'src/demo/cluster-snapshot.ts', 'src/telemetry/node-sdk.ts']));
   });
