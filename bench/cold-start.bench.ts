@@ -3,7 +3,7 @@
 //
 // Each run is a fresh `node` process that imports a bundle and hands its handler one API Gateway
 // HTTP API (v2) event: POST /v1/diagnose with inline evidence (examples/requests/crashloop-oom.json),
-// built on the real sample event. Timed inside the process: import, then the first invocation
+// built on the real sample event, with a context object like the one the Lambda runtime passes. Timed inside the process: import, then the first invocation
 // (for kubetriage that includes reading the configuration and building the app). The two
 // bundles alternate run by run, so machine noise hits both alike. Reports medians, the ratio of
 // the medians, and the bundle sizes; prints JSON.
@@ -42,30 +42,40 @@ try {
 
   // Plain JavaScript, so the child spends nothing on TypeScript; the event is read before the clock starts.
   const child = `
-    import { readFileSync } from 'node:fs';
+    import { openSync, readFileSync, writeSync } from 'node:fs';
+    import { format } from 'node:util';
+    // The Lambda runtime patches console before it loads the handler: each call is one
+    // fs.writeSync of the formatted line to its log file descriptor (_LAMBDA_TELEMETRY_LOG_FD;
+    // LogPatch in aws-lambda-nodejs-runtime-interface-client), so a function's first log line does
+    // not open process.stdout. The same here, to a file of this run.
+    const logFd = openSync(process.env.LOG_FILE, 'a');
+    for (const level of ['log', 'info', 'warn', 'error', 'debug', 'trace']) console[level] = (...args) => writeSync(logFd, format(...args) + '\\n');
     const event = JSON.parse(readFileSync(process.env.EVENT_FILE, 'utf8'));
+    // What the Lambda runtime passes with every event (the fields of its context object).
+    const context = { awsRequestId: '8476a536-e9f4-11e8-9739-2dfe598c3fcd', functionName: 'kubetriage', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:kubetriage', memoryLimitInMB: '512', logGroupName: '/aws/lambda/kubetriage', logStreamName: '2026/11/21/[$LATEST]0123456789abcdef', callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => 30000 };
     const t0 = performance.now();
     const { handler } = await import(process.env.BUNDLE_URL);
     const t1 = performance.now();
-    const res = await handler(event);
+    const res = await handler(event, context);
     const t2 = performance.now();
     process.stdout.write(JSON.stringify({ importMs: t1 - t0, firstMs: t2 - t1, status: res.statusCode, body: res.body.slice(0, 300) }));
   `;
   const runOnce = (bundle: BundleReport) => {
     const started = process.hrtime.bigint();
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', child], {
-      env: { PATH: process.env['PATH'] ?? '', HOME: work, EVENT_FILE: eventFile, BUNDLE_URL: pathToFileURL(bundle.entry.path).href, KUBETRIAGE_AUTH_TOKEN: TOKEN },
+      env: { PATH: process.env['PATH'] ?? '', HOME: work, EVENT_FILE: eventFile, LOG_FILE: join(work, 'function.log'), BUNDLE_URL: pathToFileURL(bundle.entry.path).href, KUBETRIAGE_AUTH_TOKEN: TOKEN },
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-    const line = out.trim().split('\n').at(-1)!; // the app's own log lines come first
+    const line = out.trim().split('\n').at(-1)!; // the app's own log lines went to LOG_FILE
     return { ...(JSON.parse(line) as { importMs: number; firstMs: number; status: number; body: string }), wallMs };
   };
 
   // Both must really serve the request before their times mean anything.
   const check = runOnce(kubetriage);
   if (check.status !== 200 || !check.body.includes('"crashloop.oom"')) throw new Error(`kubetriage did not diagnose: ${check.status} ${check.body}`);
+  if (!readFileSync(join(work, 'function.log'), 'utf8').includes('"msg":"request"')) throw new Error('kubetriage logged no request line through the patched console');
   const checkBare = runOnce(bare);
   if (checkBare.status !== 200) throw new Error(`the bare app answered ${checkBare.status}`);
 

@@ -1,6 +1,6 @@
 // createApp(deps): the one Hono application every runtime serves. No configuration is read
 // here: runtimes pass their bindings in, so the same code runs on Node, Lambda and Workers.
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { requestId } from 'hono/request-id';
 import type { Metrics } from './telemetry/metrics.ts';
 import { telemetry } from './telemetry/middleware.ts';
@@ -58,6 +58,12 @@ export interface AppDeps {
   fetch?: typeof globalThis.fetch;
   clock?: Clock;
   log?: (entry: Record<string, unknown>) => void;
+  /**
+   * The runtime's own id for a request, used as the request id when the caller sent no valid
+   * X-Request-Id (Lambda: the invocation's awsRequestId, so log lines and spans match Lambda's own
+   * log lines); default, and when it has none: a random UUID.
+   */
+  requestIdOf?: (c: Context) => string | undefined;
   /** Prometheus metrics, served at /metrics; runtimes without one answer 501 there. */
   metrics?: Metrics;
   /** Where unexpected errors are reported (never to the caller). */
@@ -84,7 +90,8 @@ export function createApp(deps: AppDeps): Hono {
   const openSession = () => deps.evidence.session({ signal: AbortSignal.timeout(deadlineMs) });
   const fetch = deps.fetch ?? ((...args: Parameters<typeof globalThis.fetch>) => globalThis.fetch(...args));
 
-  app.use(requestId());
+  const runtimeRequestId = deps.requestIdOf;
+  app.use(requestId(runtimeRequestId ? { generator: (c) => runtimeRequestId(c) ?? crypto.randomUUID() } : {}));
   app.use(telemetry({ ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(log ? { log } : {}) }));
   app.get('/healthz', (c) => c.json({ status: 'ok', evidence: deps.evidence.description }));
   app.get('/metrics', async (c) => {

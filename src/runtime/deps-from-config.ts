@@ -20,6 +20,8 @@ export interface RuntimeBindings {
   log?: (entry: Record<string, unknown>) => void;
   onUnexpectedError?: (err: unknown) => void;
   fetch?: typeof globalThis.fetch;
+  /** The runtime's own request id (AppDeps.requestIdOf). */
+  requestIdOf?: AppDeps['requestIdOf'];
 }
 
 export class OpenIngestError extends Error {}
@@ -56,6 +58,7 @@ export function depsFromConfig(config: Config, b: RuntimeBindings): AppDeps {
     ...(b.log ? { log: b.log } : {}),
     ...(b.onUnexpectedError ? { onUnexpectedError: b.onUnexpectedError } : {}),
     ...(b.fetch ? { fetch: b.fetch } : {}),
+    ...(b.requestIdOf ? { requestIdOf: b.requestIdOf } : {}),
   };
 }
 

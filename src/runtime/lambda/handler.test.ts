@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { APIGatewayProxyResult, LambdaEvent } from 'hono/aws-lambda';
+import type { APIGatewayProxyResult, LambdaContext, LambdaEvent } from 'hono/aws-lambda';
 import { snapshotSource } from '../../evidence/snapshot-source.ts';
 import { pod } from '../../../test/support/kube-builders.ts';
 import { createLambdaHandler, type LambdaHandlerOptions } from './handler.ts';
@@ -164,6 +164,25 @@ describe('responses the adapter base64-encodes', () => {
     expect(r.statusCode).toBe(200);
     expect(r.isBase64Encoded).toBe(true);
     expect(bodyOf(r)).toBe(openapiYaml());
+  });
+});
+
+describe('request ids', () => {
+  const v2 = () => shapes['API Gateway HTTP API (v2)']!({ path: '/v1/diagnose', body: JSON.stringify({ target: { kind: 'Pod', namespace: 'shop', name: 'cart-1' } }), headers: auth });
+  const requestLine = (logs: Array<Record<string, unknown>>) => logs.find((l) => l['msg'] === 'request')!;
+
+  it("are the invocation's awsRequestId, so log lines match Lambda's own", async () => {
+    const { handler, logs } = setup();
+    const r = await handler(v2(), { awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef' } as LambdaContext);
+    expect(r.statusCode).toBe(200);
+    expect(headersOf(r)['x-request-id']).toBe('c6af9ac6-7b61-11e6-9a41-93e8deadbeef');
+    expect(requestLine(logs)['requestId']).toBe('c6af9ac6-7b61-11e6-9a41-93e8deadbeef');
+  });
+
+  it('are a random UUID without a context', async () => {
+    const { handler, logs } = setup();
+    await handler(v2());
+    expect(requestLine(logs)['requestId']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });
 

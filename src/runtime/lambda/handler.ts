@@ -65,6 +65,8 @@ export function createLambdaHandler(o: LambdaHandlerOptions): LambdaHandler {
       openapiYaml: o.openapiYaml(),
       ...(o.readFile ? { readFile: o.readFile } : {}),
       log,
+      // Hono's adapter puts the invocation's context in c.env; the real runtime always passes one.
+      requestIdOf: (c) => (c.env as { lambdaContext?: LambdaContext } | undefined)?.lambdaContext?.awsRequestId,
       onUnexpectedError: (err) => log({ level: 'error', msg: 'unexpected error', error: err instanceof Error ? err.stack ?? err.message : String(err) }),
     }));
     log({ msg: 'kubetriage ready', evidence: evidence.description });
