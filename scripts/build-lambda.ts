@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile, type Plugin } from 'esbuild';
+import { zodEnglishOnly } from './esbuild-plugins.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -57,24 +58,6 @@ const yamlOnDemand: Plugin = {
       if (args.importer.includes(`${sep}node_modules${sep}`) || args.importer.endsWith(`${sep}yaml-parser.ts`)) return undefined;
       return { path: join(ROOT, 'src/runtime/lambda/yaml-on-demand.ts') };
     });
-  },
-};
-
-// zod exposes every locale through `z.locales`, and a namespace export cannot be tree-shaken:
-// 60 translations (260 KB minified, a third of the cold path) would be compiled at every cold
-// start. kubetriage reports in English, and zod's default (`en`, imported by zod directly) stays.
-export const zodEnglishOnly: Plugin = {
-  name: 'zod-english-only',
-  setup(b) {
-    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
-      if (!/[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)) return undefined;
-      return { path: join(dirname(args.importer), '../locales/en.js'), namespace: 'zod-english-only' };
-    });
-    b.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({
-      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
-      resolveDir: dirname(args.path),
-      loader: 'js',
-    }));
   },
 };
 

@@ -12,7 +12,7 @@ import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
-import { zodEnglishOnly } from './build-lambda.ts';
+import { zodEnglishOnly } from './esbuild-plugins.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

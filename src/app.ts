@@ -43,8 +43,8 @@ export interface AppDeps {
   maxBodyBytes?: number;
   /** Alerts per Alertmanager request (default 1000). */
   maxAlertsPerRequest?: number;
-  /** Requests of /v1/diagnose and /v1/alertmanager handled at once; more get 503 + Retry-After (default 16). */
-  maxInFlight?: number;
+  /** Bytes of /v1/diagnose and /v1/alertmanager bodies handled at once (default 1 MiB); more get 503 + Retry-After. */
+  maxInFlightBytes?: number;
   /** Nesting depth and label/annotation caps of ingest bodies (default DEFAULT_INPUT_LIMITS); 400 above. */
   inputLimits?: Partial<InputLimits>;
   /** Evidence deadline per request, in ms (default 4000). */
@@ -72,7 +72,6 @@ export interface AppDeps {
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_DEADLINE_MS = 4000;
-export const DEFAULT_MAX_IN_FLIGHT = 16;
 
 const systemClock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
 
@@ -104,8 +103,9 @@ export function createApp(deps: AppDeps): Hono {
     app.use('/v1/diagnose', auth);
     app.use('/v1/alertmanager', auth);
   }
-  // After auth: a request without credentials never takes a place.
-  const inFlight = inFlightLimit({ max: deps.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT });
+  // After auth: a request without credentials never takes a place. On Workers and Lambda too:
+  // the budget bounds an isolate's memory as much as a container's.
+  const inFlight = inFlightLimit({ maxBytes: deps.maxInFlightBytes ?? DEFAULT_MAX_BODY_BYTES, unknownLengthBytes: maxBodyBytes });
   app.use('/v1/diagnose', inFlight);
   app.use('/v1/alertmanager', inFlight);
   app.route('/', diagnoseRoutes({

@@ -5,7 +5,7 @@
 // from a directory with no node_modules is test/runtime/node-bundle.test.ts), and that it agrees
 // with the Kubernetes Deployment, V8's heap caps included.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -142,6 +142,27 @@ describe('infra/container/Dockerfile', () => {
     expect(copies).toEqual([[`/app/${SERVER_BUNDLE_DIR}`, `/app/${SERVER_BUNDLE_DIR}`]]);
     expect(inFinal('WORKDIR').at(-1)!.args).toBe('/app');
     expect(execForm(inFinal('CMD').at(-1)!.args)).toEqual([`${SERVER_BUNDLE_DIR}/main.mjs`]);
+  });
+
+  it('copies every local module the build script imports into the build stage, and the context lets them through', () => {
+    // The build stage copies scripts/ file by file: a new import in the build script must come with its COPY.
+    const build = stages.findIndex((s) => /\sAS\s+build$/i.test(s.args));
+    const copied = INSTRUCTIONS.filter((i) => i.stage === build && i.op === 'COPY').flatMap((c) => c.args.split(/\s+/).filter((w) => !w.startsWith('--')).slice(0, -1));
+    const needed = new Set<string>();
+    const visit = (file: string) => {
+      if (needed.has(file)) return;
+      needed.add(file);
+      for (const m of readFileSync(join(ROOT, file), 'utf8').matchAll(/^import\s[^'"]*['"](\.{1,2}\/[^'"]+)['"]/gm)) {
+        const target = join(dirname(file), m[1]!);
+        if (target.startsWith('scripts/')) visit(target);
+      }
+    };
+    visit('scripts/build-server.ts');
+    expect([...needed].sort()).toEqual(['scripts/build-server.ts', 'scripts/esbuild-plugins.ts']);
+    for (const file of needed) {
+      expect(copied.some((src) => src === file || file.startsWith(`${src.replace(/\/$/, '')}/`)), `${file} is copied`).toBe(true);
+      expect(dockerignored(file), `${file} reaches the context`).toBe(false);
+    }
   });
 
   it('agrees with the Kubernetes Deployment: user, port, and the preStop node path', () => {

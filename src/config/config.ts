@@ -42,7 +42,7 @@ const configFields = z.object({
   /** How long an answer from the API server is reused across requests (0: never). */
   KUBETRIAGE_EVIDENCE_CACHE_TTL_MS: z._default(z.coerce.number().check(z.int(), z.minimum(0)), 10_000),
   KUBETRIAGE_MAX_BODY_BYTES: positiveInt(1024 * 1024),
-  KUBETRIAGE_MAX_IN_FLIGHT: positiveInt(16),
+  KUBETRIAGE_MAX_IN_FLIGHT_BYTES: positiveInt(1024 * 1024),
   KUBETRIAGE_CLUSTERS: clusterMap,
   KUBETRIAGE_CONFIG: z.optional(z.string()),
   KUBETRIAGE_RUNBOOK_URL_TEMPLATE: z.optional(z.string()),

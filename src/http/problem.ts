@@ -29,7 +29,7 @@ export const PROBLEM_TITLES: Record<string, string> = {
   unauthorized: 'Missing or wrong credentials',
   'target-not-found': 'The target could not be inferred or found',
   'delivery-failed': 'The enriched alerts could not be delivered; retry later',
-  busy: 'Too many requests in flight; retry later',
+  busy: 'Too much work in flight; retry later',
   'not-implemented': 'Not available on this runtime',
   internal: 'Internal error',
 };

@@ -51,7 +51,7 @@ export function depsFromConfig(config: Config, b: RuntimeBindings): AppDeps {
     ...(sinkDeps.pagerduty ? { pagerduty: sinkDeps.pagerduty } : {}),
     dedupTtlMs: config.KUBETRIAGE_DEDUP_TTL_MS,
     maxBodyBytes: config.KUBETRIAGE_MAX_BODY_BYTES,
-    maxInFlight: config.KUBETRIAGE_MAX_IN_FLIGHT,
+    maxInFlightBytes: config.KUBETRIAGE_MAX_IN_FLIGHT_BYTES,
     deadlineMs: config.KUBETRIAGE_DEADLINE_MS,
     diagnoseOptions: { runbookTemplates: { ...(config.KUBETRIAGE_RUNBOOK_URL_TEMPLATE ? { '*': config.KUBETRIAGE_RUNBOOK_URL_TEMPLATE } : {}), ...sinkDeps.runbookTemplates } },
     ...(b.metrics ? { metrics: b.metrics } : {}),
