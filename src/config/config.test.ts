@@ -19,7 +19,7 @@ const problems = (env: Record<string, string>) => {
 describe('loadConfig', () => {
   it('has working defaults for an empty environment', () => {
     const c = loadConfig({}, readFile);
-    expect(c).toMatchObject({ PORT: 8080, KUBETRIAGE_DEADLINE_MS: 4000, KUBETRIAGE_MAX_BODY_BYTES: 1_048_576, KUBETRIAGE_EVIDENCE_CACHE_TTL_MS: 10_000, KUBETRIAGE_DEMO: 'auto', KUBETRIAGE_AUTH_TOKEN: [], KUBETRIAGE_CLUSTERS: {} });
+    expect(c).toMatchObject({ PORT: 8080, KUBETRIAGE_DEADLINE_MS: 4000, KUBETRIAGE_MAX_BODY_BYTES: 1_048_576, KUBETRIAGE_MAX_IN_FLIGHT_BYTES: 1_048_576, KUBETRIAGE_EVIDENCE_CACHE_TTL_MS: 10_000, KUBETRIAGE_DEMO: 'auto', KUBETRIAGE_AUTH_TOKEN: [], KUBETRIAGE_CLUSTERS: {} });
   });
 
   it('lists every bad variable in one error', () => {
@@ -40,6 +40,11 @@ describe('loadConfig', () => {
     expect(c.KUBETRIAGE_AUTH_TOKEN).toEqual(['old-token-0123456789abcdef', 'new-token-0123456789abcdef']);
     expect(c.KUBETRIAGE_BASIC_AUTH).toEqual(['am:password-one', 'am:password-two']);
     expect(c.KUBETRIAGE_CLUSTERS).toEqual({ 'prod-eu': 'eks-prod-eu', staging: 'kind-staging' });
+  });
+
+  it('takes an in-flight budget in bytes, and refuses 0 (nothing could ever be handled beside another request)', () => {
+    expect(loadConfig({ KUBETRIAGE_MAX_IN_FLIGHT_BYTES: '262144' }, readFile).KUBETRIAGE_MAX_IN_FLIGHT_BYTES).toBe(262_144);
+    expect(problems({ KUBETRIAGE_MAX_IN_FLIGHT_BYTES: '0' })[0]).toMatch(/^KUBETRIAGE_MAX_IN_FLIGHT_BYTES:/);
   });
 
   it('allows turning the evidence cache off with 0, but not a negative TTL', () => {

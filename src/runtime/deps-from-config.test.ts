@@ -26,10 +26,10 @@ describe('depsFromConfig', () => {
   it('maps the config onto the app: credentials, limits, forward sink, runbook template', async () => {
     const forwarded: string[] = [];
     const deps = depsFromConfig(config({
-      KUBETRIAGE_AUTH_TOKEN: TOKEN, KUBETRIAGE_MAX_BODY_BYTES: '2000000', KUBETRIAGE_DEADLINE_MS: '1500',
+      KUBETRIAGE_AUTH_TOKEN: TOKEN, KUBETRIAGE_MAX_BODY_BYTES: '2000000', KUBETRIAGE_DEADLINE_MS: '1500', KUBETRIAGE_MAX_IN_FLIGHT_BYTES: '3000000',
       KUBETRIAGE_FORWARD_URL: 'https://receiver.example/hook', KUBETRIAGE_RUNBOOK_URL_TEMPLATE: 'https://wiki.example/{id}',
     }), { evidence: noEvidenceSource, openapiYaml: 'openapi: 3.1.0\n', fetch: (async (url: string) => { forwarded.push(url); return new Response(''); }) as typeof fetch });
-    expect(deps).toMatchObject({ maxBodyBytes: 2_000_000, deadlineMs: 1500, auth: { bearerTokens: [TOKEN], basicCredentials: [] } });
+    expect(deps).toMatchObject({ maxBodyBytes: 2_000_000, maxInFlightBytes: 3_000_000, deadlineMs: 1500, auth: { bearerTokens: [TOKEN], basicCredentials: [] } });
     expect(deps.sinks?.map((s) => s.kind)).toEqual(['webhook']);
 
     const app = createApp(deps);
