@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile, type Plugin } from 'esbuild';
-import { zodEnglishOnly } from './esbuild-plugins.ts';
+import { loadedWith, zodEnglishOnly } from './bundle-common.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -107,13 +107,7 @@ export async function bundleLambda(o: BundleOptions): Promise<BundleReport> {
 
 function report(outputs: Metafile['outputs'], entryPath: string): BundleReport {
   const file = (path: string): BundleFile => ({ path: resolve(ROOT, path), bytes: outputs[path]!.bytes });
-  const cold = new Set<string>();
-  const visit = (p: string) => {
-    if (cold.has(p)) return;
-    cold.add(p);
-    for (const i of outputs[p]!.imports) if (i.kind === 'import-statement' && !i.external) visit(i.path);
-  };
-  visit(entryPath);
+  const cold = loadedWith(outputs, entryPath);
   const js = Object.keys(outputs).filter((p) => p.endsWith('.mjs'));
   const coldPath = [...cold].map(file);
   return {

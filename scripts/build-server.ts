@@ -12,7 +12,7 @@ import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
-import { zodEnglishOnly } from './esbuild-plugins.ts';
+import { loadedWith, zodEnglishOnly } from './bundle-common.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -111,13 +111,7 @@ export async function bundleServer(o: { outdir: string; minify?: boolean }): Pro
   // Chunks reached through import() are entry points too; main.mjs is the one from main.ts.
   const entryPath = Object.keys(outputs).find((p) => outputs[p]!.entryPoint === 'src/runtime/node/main.ts');
   if (!entryPath) throw new Error(`no entry point was written to ${o.outdir}`);
-  const atStart = new Set<string>();
-  const visit = (p: string) => {
-    if (atStart.has(p)) return;
-    atStart.add(p);
-    for (const i of outputs[p]!.imports) if (i.kind === 'import-statement' && !i.external) visit(i.path);
-  };
-  visit(entryPath);
+  const atStart = loadedWith(outputs, entryPath);
   return {
     entry: resolve(ROOT, entryPath),
     files: Object.keys(outputs).filter((p) => p.endsWith('.mjs')).map((p) => ({

@@ -158,7 +158,7 @@ describe('infra/container/Dockerfile', () => {
       }
     };
     visit('scripts/build-server.ts');
-    expect([...needed].sort()).toEqual(['scripts/build-server.ts', 'scripts/esbuild-plugins.ts']);
+    expect([...needed].sort()).toEqual(['scripts/build-server.ts', 'scripts/bundle-common.ts']);
     for (const file of needed) {
       expect(copied.some((src) => src === file || file.startsWith(`${src.replace(/\/$/, '')}/`)), `${file} is copied`).toBe(true);
       expect(dockerignored(file), `${file} reaches the context`).toBe(false);
