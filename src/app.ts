@@ -105,7 +105,8 @@ export function createApp(deps: AppDeps): Hono {
   }
   // After auth: a request without credentials never takes a place. On Workers and Lambda too:
   // the budget bounds an isolate's memory as much as a container's.
-  const inFlight = inFlightLimit({ maxBytes: deps.maxInFlightBytes ?? DEFAULT_MAX_BODY_BYTES, unknownLengthBytes: maxBodyBytes });
+  // Alertmanager and Go clients send Content-Length; a body without one counts as a typical group.
+  const inFlight = inFlightLimit({ maxBytes: deps.maxInFlightBytes ?? DEFAULT_MAX_BODY_BYTES, maxBodyBytes, unknownLengthBytes: 64 * 1024 });
   app.use('/v1/diagnose', inFlight);
   app.use('/v1/alertmanager', inFlight);
   app.route('/', diagnoseRoutes({

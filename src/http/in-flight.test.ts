@@ -8,7 +8,7 @@ import { inFlightLimit } from './in-flight.ts';
 function gatedApp(maxBytes: number) {
   let waiters: Array<() => void> = [];
   const app = new Hono();
-  app.use('/x', inFlightLimit({ maxBytes, unknownLengthBytes: 1000 }));
+  app.use('/x', inFlightLimit({ maxBytes, maxBodyBytes: 2000, unknownLengthBytes: 1000 }));
   app.post('/x', async (c) => {
     if (c.req.query('fail') !== undefined) throw new Error('boom');
     await new Promise<void>((resolve) => waiters.push(resolve));
@@ -52,7 +52,8 @@ describe('inFlightLimit', () => {
 
   it.each([
     ['a body larger than the whole budget', 500 as const],
-    ['a body without Content-Length (counted as its limit)', 'chunked' as const],
+    ['a body without Content-Length (counted as unknownLengthBytes, here 1000)', 'chunked' as const],
+    ['a body declared larger than the body limit (counted as the limit until the 413)', 5000 as const],
   ])('takes %s when nothing else is in flight, and nothing beside it', async (_case, size) => {
     const g = gatedApp(100);
     const big = g.send(size);
@@ -60,6 +61,15 @@ describe('inFlightLimit', () => {
     expect((await g.send(1)).status).toBe(503);
     g.release();
     expect((await big).status).toBe(200);
+  });
+
+  it('counts a body without Content-Length as unknownLengthBytes, and a declared one as its size up to the body limit', async () => {
+    const g = gatedApp(3500);
+    const held = [g.send('chunked'), g.send(500), g.send(9000)]; // 1000 + 500 + 2000 (the limit)
+    await until(() => g.waiting() === 3);
+    expect((await g.send(1)).status).toBe(503);
+    g.release();
+    expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200, 200]);
   });
 
   it('frees the place of a request that failed', async () => {

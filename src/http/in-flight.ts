@@ -13,7 +13,12 @@ import { problem, problemResponse } from './problem.ts';
 export interface InFlightOptions {
   /** Bytes of request bodies handled at once. */
   maxBytes: number;
-  /** What a body without Content-Length counts as (its limit: it may be that large). */
+  /** The body limit of the routes it guards. */
+  maxBodyBytes: number;
+  /**
+   * What a body without Content-Length counts as. Its size is not known until it is read, and
+   * counting it as the body limit would make every such sender wait for all others.
+   */
   unknownLengthBytes: number;
   /** What Retry-After says (default 1 s). */
   retryAfterSeconds?: number;
@@ -25,8 +30,9 @@ export function inFlightLimit(o: InFlightOptions): MiddlewareHandler {
   const retryAfter = String(o.retryAfterSeconds ?? 1);
   return async (c, next) => {
     const declared = Number(c.req.header('content-length'));
-    // A body over the limit is refused (413) without being read; it still takes its place until then.
-    const weight = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, o.unknownLengthBytes) : o.unknownLengthBytes;
+    // A declared size over the body limit is refused (413) without being read; it counts as the
+    // limit until then.
+    const weight = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, o.maxBodyBytes) : o.unknownLengthBytes;
     if (inFlight > 0 && bytes + weight > o.maxBytes) {
       return problemResponse(c, problem('busy', 503, `${bytes} bytes of requests are being handled (the budget is ${o.maxBytes}); retry in ${retryAfter} s`), { 'retry-after': retryAfter });
     }
