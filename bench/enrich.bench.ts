@@ -25,7 +25,8 @@ import { kubeEvidenceSource, withKeepAlive, type KubeEvidenceOptions } from '../
 import { redactText } from '../src/redact/redact.ts';
 import { startApiDoubleProcess, type ApiDoubleProcess } from './fixtures/api-double-process.ts';
 import { deploymentAlert, issue3GroupAlerts, podAlert, webhookBody, type Alert, type DeploymentAlertName, type PodAlertName } from './fixtures/alerts.ts';
-import { callsByResource, criticalPath, machine, median, pathOf, plainGet, quantile, replayGet, requestDepths, round } from './fixtures/measure.ts';
+import { criticalPath, requestDepths } from '../test/support/request-depths.ts';
+import { callsByResource, machine, median, pathOf, plainGet, quantile, replayGet, round } from './fixtures/measure.ts';
 import { groupCluster, syntheticCluster, type SyntheticPod } from './fixtures/synthetic-cluster.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '30' }, latency: { type: 'string', default: '20,50,100' }, only: { type: 'string' } } });

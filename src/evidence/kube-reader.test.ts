@@ -7,6 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeApiServer } from '../../test/support/kube-api-server.ts';
 import type { ClusterSnapshot, KubeApiServer, KubeObjectLike, RequestLogEntry } from '../../test/support/kube-api-server.ts';
+import { criticalPath } from '../../test/support/request-depths.ts';
 import type { Target } from '../core/types.ts';
 import { answerCache, kubeEvidenceSource, loadKubeConfig, withKeepAlive, type KubeEvidenceOptions } from './kube-reader.ts';
 import type { FetchResult } from './planner.ts';
@@ -162,17 +163,6 @@ const names = (e: CollectedEvidence, kind: string) =>
 
 const resourceRequests = (kind: string) => server.requests.filter((r) => r.resource === kind);
 
-/** Sequential depth of the request log: a request is one level deeper than any request that had finished when it started. */
-function criticalPath(requests: RequestLogEntry[], latencyMs: number): number {
-  const sorted = [...requests].sort((a, b) => a.at - b.at);
-  const depth: number[] = [];
-  sorted.forEach((r, i) => {
-    let d = 1;
-    for (let j = 0; j < i; j++) if (sorted[j]!.at + latencyMs * 0.9 <= r.at) d = Math.max(d, depth[j]! + 1);
-    depth.push(d);
-  });
-  return Math.max(0, ...depth);
-}
 
 beforeAll(async () => {
   server = await startKubeApiServer({ snapshot: fixture() });
