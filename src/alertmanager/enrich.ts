@@ -28,7 +28,8 @@ export type EnrichedAlert = WebhookAlert & { status: 'firing' | 'resolved'; anno
 export type EnrichedGroup = Omit<WebhookPayload, 'alerts'> & { alerts: EnrichedAlert[] };
 
 export interface EnrichDeps {
-  openSession(options: { cluster?: string; signal: AbortSignal }): EvidenceSession;
+  /** `targets`: every target of the group the session will read, so shared reads are made once. */
+  openSession(options: { cluster?: string; signal: AbortSignal; targets: Target[] }): EvidenceSession;
   diagnoseOptions?: DiagnoseOptions;
   signal: AbortSignal;
   /** Applied to every enrichment before it leaves the process. */
@@ -67,23 +68,29 @@ export function withinDeadline(collect: Promise<CollectedEvidence>, signal: Abor
 }
 
 export async function enrichGroup(payload: WebhookPayload, deps: EnrichDeps): Promise<EnrichedGroup> {
+  const statusOf = (alert: WebhookAlert) => alert.status ?? (isZeroTime(alert.endsAt) ? payload.status ?? 'firing' : 'resolved');
+  // Targets first, so each cluster's session knows the group's targets before the first read.
+  const resolvedTargets = payload.alerts.map((alert) => (statusOf(alert) === 'resolved' ? undefined : resolveTarget(alert.labels)));
   const sessions = new Map<string, EvidenceSession>();
   const sessionFor = (cluster: string | undefined) => {
     const key = cluster ?? '';
     let s = sessions.get(key);
-    if (!s) sessions.set(key, (s = deps.openSession({ ...(cluster ? { cluster } : {}), signal: deps.signal })));
+    if (!s) {
+      const targets = resolvedTargets.flatMap((r) => (r?.target && (r.cluster ?? '') === key ? [r.target] : []));
+      sessions.set(key, (s = deps.openSession({ ...(cluster ? { cluster } : {}), signal: deps.signal, targets })));
+    }
     return s;
   };
   const redact = deps.redact ?? (<T,>(v: T) => v);
 
-  const alerts = await Promise.all(payload.alerts.map(async (alert): Promise<EnrichedAlert> => {
-    const status = alert.status ?? (isZeroTime(alert.endsAt) ? payload.status ?? 'firing' : 'resolved');
+  const alerts = await Promise.all(payload.alerts.map(async (alert, i): Promise<EnrichedAlert> => {
+    const status = statusOf(alert);
     const alertKey = await alertKeyOf(alert, payload.groupKey);
     const base: KubetriageEnrichment = { deliveryKey: `${alertKey}|${status}|${alert.startsAt ?? ''}`, alertKey, alternatives: [], timeline: [], partial: false, errors: [] };
     const annotations = { ...alert.annotations };
     if (status === 'resolved') return { ...alert, status, annotations, kubetriage: { ...base, skipped: 'resolved' } };
 
-    const resolved = resolveTarget(alert.labels);
+    const resolved = resolvedTargets[i]!;
     const alertContext = { labels: alert.labels, annotations: alert.annotations };
     let enrichment: KubetriageEnrichment;
     if (!resolved.target) {

@@ -162,6 +162,29 @@ describe('forwarding', () => {
   });
 });
 
+describe('evidence sessions', () => {
+  it("one session per cluster, told that cluster's targets of the group before the first read; resolved alerts are not read", async () => {
+    const opened: Array<{ cluster?: string; targets: string[]; collectedBefore: number }> = [];
+    let collected = 0;
+    const recording: EvidenceSource = {
+      description: 'recording',
+      session: (o) => {
+        opened.push({ ...(o.cluster ? { cluster: o.cluster } : {}), targets: (o.targets ?? []).map((t) => `${t.kind}/${t.namespace}/${t.name}`), collectedBefore: collected });
+        return { collect: async () => (collected++, { objects: [oomPod as never], logs: [], partial: false, errors: [] }) };
+      },
+    };
+    const app = makeApp({ evidence: recording });
+    const resolved = { ...crashAlert({ pod: 'cart-9' }), status: 'resolved', endsAt: '2026-11-21T09:30:00Z' };
+    const res = await post(app, group([crashAlert(), crashAlert({ pod: 'cart-2' }), crashAlert({ pod: 'cart-3', cluster: 'eu-1' }), resolved]));
+    expect(res.status).toBe(200);
+    expect(opened.sort((a, b) => String(a.cluster).localeCompare(String(b.cluster)))).toEqual([
+      { cluster: 'eu-1', targets: ['Pod/shop/cart-3'], collectedBefore: expect.any(Number) },
+      { targets: ['Pod/shop/cart-1', 'Pod/shop/cart-2'], collectedBefore: 0 },
+    ]);
+    expect(collected).toBe(3);
+  });
+});
+
 describe('a failing rule', () => {
   it('sends that alert on as unknown with the reason, and still enriches the rest of the group', async () => {
     // Evidence a rule trips over: a getter that throws when the core reads the pod's status.

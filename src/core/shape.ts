@@ -174,8 +174,18 @@ function mismatch(value: unknown, shape: Shape, path: string): string | undefine
   return undefined;
 }
 
+// The alerts of a group share the objects the reader fetched (a Deployment, a namespace's Services,
+// a Node): each is checked once, not once per alert. Nothing modifies an object once it is read.
+const checked = new WeakMap<object, { kind: string; problem: string | undefined }>();
+
 /** Why the rules cannot read this object of a known kind ("spec.containers is an object, not a list"), if they cannot. */
 export function shapeProblem(kind: string, obj: unknown): string | undefined {
   const shape = SHAPES[kind];
-  return shape ? mismatch(obj, shape, '') : undefined;
+  if (!shape) return undefined;
+  if (typeof obj !== 'object' || obj === null) return mismatch(obj, shape, '');
+  const hit = checked.get(obj);
+  if (hit?.kind === kind) return hit.problem;
+  const problem = mismatch(obj, shape, '');
+  checked.set(obj, { kind, problem });
+  return problem;
 }

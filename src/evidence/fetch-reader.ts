@@ -12,7 +12,7 @@
 // of requests, because Workers cap the subrequests of one invocation.
 import type { KubeObject, LogTail, Target } from '../core/types.ts';
 import { classifyError, classifyResponse, resourceLabel, type Classification, type RequestContext } from './api-errors.ts';
-import { fetchPath, type FetchResult, type FetchSpec } from './planner.ts';
+import { fetchPath, groupContext, type FetchResult, type FetchSpec } from './planner.ts';
 import { boundLog, collectInRounds, contextOf, fromClassification, parseJson } from './fetch-results.ts';
 import type { CollectedEvidence, EvidenceError, EvidenceSession, EvidenceSource, SessionOptions } from './source.ts';
 
@@ -51,7 +51,7 @@ export function fetchEvidenceSource(options: FetchEvidenceOptions): EvidenceSour
 
   return {
     description: options.description ?? `Kubernetes API ${server} (bearer token, fetch)`,
-    session({ signal }: SessionOptions): EvidenceSession {
+    session({ signal, targets }: SessionOptions): EvidenceSession {
       const cache = new Map<string, Promise<FetchResult>>();
       let sent = 0;
 
@@ -91,8 +91,9 @@ export function fetchEvidenceSource(options: FetchEvidenceOptions): EvidenceSour
         return p;
       };
 
+      const group = groupContext(targets ?? []);
       return {
-        collect: (target: Target): Promise<CollectedEvidence> => collectInRounds(target, fetchOnce),
+        collect: (target: Target): Promise<CollectedEvidence> => collectInRounds(target, fetchOnce, group),
       };
     },
   };

@@ -4,7 +4,7 @@
 // Pure and runtime-neutral (no Buffer), so the Worker bundle can carry it.
 import type { KubeObject, LogTail, Target } from '../core/types.ts';
 import { classifyError, resourceLabel, type Classification, type RequestContext } from './api-errors.ts';
-import { maxRounds, planRound, targetProblem, type FetchResult, type FetchSpec } from './planner.ts';
+import { itemsFor, maxRounds, planRound, SOLO, targetProblem, type FetchResult, type FetchSpec, type GroupContext } from './planner.ts';
 import type { CollectedEvidence, EvidenceError } from './source.ts';
 
 export function apiVersionOf(spec: FetchSpec): string {
@@ -109,7 +109,7 @@ function identity(o: KubeObject): string {
 }
 
 /** Objects (each once), logs, and the errors worth reporting, from the planned fetches' results. */
-export function assemble(target: Target, specs: FetchSpec[], results: ReadonlyMap<string, FetchResult>): CollectedEvidence {
+export function assemble(target: Target, specs: FetchSpec[], results: ReadonlyMap<string, FetchResult>, group: GroupContext = SOLO): CollectedEvidence {
   const objects: KubeObject[] = [];
   const logs: LogTail[] = [];
   const errors: EvidenceError[] = [];
@@ -138,7 +138,7 @@ export function assemble(target: Target, specs: FetchSpec[], results: ReadonlyMa
         add(r.object);
         break;
       case 'list':
-        r.items.forEach(add);
+        itemsFor(target, s, r.items, results, group).forEach(add);
         break;
       case 'log':
         logs.push({ namespace: s.namespace!, pod: s.name!, container: s.log!.container, previous: s.log!.previous, lines: r.lines });
@@ -159,8 +159,11 @@ export function assemble(target: Target, specs: FetchSpec[], results: ReadonlyMa
   return { objects, logs, partial: errors.length > 0, errors };
 }
 
-/** The planner's rounds for one target: each round's fetches in parallel, then the next round. */
-export async function collectInRounds(target: Target, fetchOnce: (spec: FetchSpec) => Promise<FetchResult>): Promise<CollectedEvidence> {
+/**
+ * The planner's rounds for one target: each round's fetches in parallel, then the next round.
+ * `group`: the other Pod targets of the session, whose shared reads the planner batches.
+ */
+export async function collectInRounds(target: Target, fetchOnce: (spec: FetchSpec) => Promise<FetchResult>, group: GroupContext = SOLO): Promise<CollectedEvidence> {
   const problem = targetProblem(target);
   if (problem) {
     return { objects: [], logs: [], partial: true, errors: [{ reason: 'invalid-target', resource: `${target.kind} ${where(target.namespace, target.name)}`, message: problem }] };
@@ -168,11 +171,11 @@ export async function collectInRounds(target: Target, fetchOnce: (spec: FetchSpe
   const results = new Map<string, FetchResult>();
   const specs: FetchSpec[] = [];
   for (let round = 1; round <= maxRounds(target.kind); round++) {
-    const next = planRound(target, round, results);
+    const next = planRound(target, round, results, group);
     if (next.length === 0) break;
     specs.push(...next);
     const outcomes = await Promise.all(next.map(fetchOnce));
     next.forEach((s, i) => results.set(s.key, outcomes[i]!));
   }
-  return assemble(target, specs, results);
+  return assemble(target, specs, results, group);
 }

@@ -282,6 +282,44 @@ describe('kubeEvidenceSource: one session, many alerts', () => {
   });
 });
 
+describe('kubeEvidenceSource: a session told its group reads shared objects once', () => {
+  it('20 pods of one ReplicaSet: one pod list, the namespace pod events, one log for the one failure, in 2 rounds', async () => {
+    server.setLatency(100);
+    const pods = [POD, ...siblingNames];
+    const targets = pods.map((p) => podTarget(p));
+    const session = source().session({ signal: AbortSignal.timeout(10_000), targets });
+    const results = await Promise.all(targets.map((t) => session.collect(t)));
+    const first = [...pods].sort()[0]!;
+    results.forEach((r, i) => {
+      expect(r.errors).toEqual([]);
+      // Its own pod, and the pod whose log it carries; its own events, not its siblings'.
+      expect(names(r, 'Pod')).toEqual([...new Set([pods[i]!, first])].sort());
+      expect(r.objects.filter((o) => o.kind === 'Event' && (o['involvedObject'] ?? o['regarding']) && ((o['involvedObject'] ?? o['regarding']) as { kind?: string }).kind === 'Pod')
+        .every((o) => ((o['involvedObject'] ?? o['regarding']) as { name?: string }).name === pods[i])).toBe(true);
+      expect(r.logs.map((l) => l.pod)).toEqual([first]);
+    });
+    const requests = server.requests.filter((r) => r.resource);
+    const count = (resource: string) => requests.filter((r) => r.resource === resource).length;
+    expect(count('pods')).toBe(1);
+    expect(requests.find((r) => r.resource === 'pods')!.query['labelSelector']).toBe('pod-template-hash=7d9f8b6c5d');
+    expect(count('pods/log')).toBe(1);
+    // The namespace's pod events through both groups, and the Deployment's.
+    expect(count('events')).toBe(3);
+    expect(requests).toHaveLength(10);
+    expect(criticalPath(requests, 100)).toBe(2);
+  });
+
+  it('a pod its batch list does not hold is read by name; a gone one is reported gone', async () => {
+    const targets = [podTarget(POD), podTarget(`${RS}-zzzzz`)];
+    const session = source().session({ signal: AbortSignal.timeout(10_000), targets });
+    const [present, gone] = await Promise.all(targets.map((t) => session.collect(t)));
+    expect(present!.errors).toEqual([]);
+    expect(present!.logs).toHaveLength(1);
+    expect(gone!.errors.map((e) => e.message)).toEqual([`pod ${NS}/${RS}-zzzzz no longer exists`]);
+    expect(server.requests.filter((r) => r.resource === 'pods').map((r) => r.name ?? 'list')).toEqual(['list', `${RS}-zzzzz`]);
+  });
+});
+
 describe('kubeEvidenceSource: faults become partial evidence with readable reasons', () => {
   it('401: the API server rejected the credentials', async () => {
     const secured = await startKubeApiServer({ snapshot: fixture(), token: 'right-token' });

@@ -26,7 +26,7 @@ import { urlToHttpOptions } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject, LogTail, Target } from '../core/types.ts';
 import { classifyError, classifyResponse, resourceLabel, type Classification, type RequestContext } from './api-errors.ts';
-import { fetchPath, targetProblem, type FetchResult, type FetchSpec } from './planner.ts';
+import { fetchPath, groupContext, targetProblem, type FetchResult, type FetchSpec } from './planner.ts';
 import { boundLog, collectInRounds, contextOf, fromClassification, parseJson, where } from './fetch-results.ts';
 import { tokenBucket, type RateLimiter } from './rate-limiter.ts';
 import { inSpan } from '../telemetry/tracing.ts';
@@ -552,8 +552,9 @@ export function kubeEvidenceSource(options: KubeEvidenceOptions): EvidenceSource
         return p;
       };
 
+      const group = groupContext(sessionOptions.targets ?? []);
       return {
-        collect: (target: Target): Promise<CollectedEvidence> => collectInRounds(target, fetchOnce),
+        collect: (target: Target): Promise<CollectedEvidence> => collectInRounds(target, fetchOnce, group),
       };
     },
   };

@@ -6,7 +6,9 @@ import {
   failureSignature,
   fetchPath,
   getSpec,
+  groupContext,
   guessPodOwners,
+  itemsFor,
   listSpec,
   maxRounds,
   planRound,
@@ -107,7 +109,8 @@ describe('planner: Pod target', () => {
       'list /api/v1/namespaces/shop/resourcequotas?limit=100 [required]',
     ]);
     expect(planRound(target, 3, res)).toEqual([]);
-    expect(maxRounds('Pod')).toBe(2);
+    // A pod read alone takes 2 rounds; the third exists only for a batched pod its list lacked.
+    expect(maxRounds('Pod')).toBe(3);
   });
 
   it('a missing pod plans no round 2 (its events and guesses were already read in round 1)', () => {
@@ -415,5 +418,106 @@ describe('planner: building blocks', () => {
     const log = planRound({ kind: 'Pod', namespace: NS, name: 'p' }, 2, results([targetSpec({ kind: 'Pod', namespace: NS, name: 'p' })!, obj(pod('p', { statuses: [crashing] }))]))
       .find((s) => s.kind === 'log')!;
     expect(fetchPath(log, { tailLines: '200' })).toBe('/api/v1/namespaces/shop/pods/p/log?container=app&previous=true&tailLines=200');
+  });
+});
+
+describe("planner: a group's pods are read together", () => {
+  const RS = 'cart-7d9f8b6c5d';
+  const A = `${RS}-x2x9k`;
+  const B = `${RS}-b4d6f`;
+  const C = `${RS}-c5g7h`;
+  const OTHER = 'search-6c8b7d5f4-q2w4e';
+  const t = (name: string, container?: string): Target => ({ kind: 'Pod', namespace: NS, name, ...(container ? { container } : {}) });
+  const oom = { name: 'app', restartCount: 6, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { reason: 'OOMKilled', exitCode: 137 } } };
+  const batchList = (items: KubeObject[], more = false): FetchResult => ({ state: 'list', items, more });
+  const podsList = (r1: FetchSpec[]) => r1.find((s) => s.kind === 'list' && s.labelSelector === 'pod-template-hash=7d9f8b6c5d')!;
+
+  /** Round 1 of every target, answered: the batch list with `listed`, everything else empty. */
+  function round1(group: ReturnType<typeof groupContext>, targets: Target[], listed: KubeObject[], more = false): Results {
+    const res: Results = new Map();
+    for (const target of targets) {
+      for (const s of planRound(target, 1, res, group)) {
+        res.set(s.key, s.labelSelector?.startsWith('pod-template-hash=') ? batchList(listed) : s.kind === 'list' ? { state: 'list', items: [], more: s.resource === 'events' && more } : { state: 'absent', status: 404 });
+      }
+    }
+    return res;
+  }
+
+  it('round 1: pods named like one ReplicaSet share one list by pod-template-hash; a lone pod is read by name', () => {
+    const lone: Target = { kind: 'Pod', namespace: 'web', name: OTHER };
+    const group = groupContext([t(A), t(B), lone]);
+    const [ra, rb, ro] = [t(A), t(B), lone].map((x) => planRound(x, 1, new Map(), group));
+    expect(podsList(ra!).key).toBe(podsList(rb!).key);
+    expect(short(podsList(ra!))).toBe('list /api/v1/namespaces/shop/pods?labelSelector=pod-template-hash%3D7d9f8b6c5d&limit=200 [required]');
+    expect(ra!.some((s) => s.kind === 'get' && s.resource === 'pods')).toBe(false);
+    expect(ro!.filter((s) => s.resource === 'pods').map(short)).toEqual([`get /api/v1/namespaces/web/pods/${OTHER} [target]`]);
+    // Two pod targets in the namespace: each still reads its own events.
+    expect(ra!.filter((s) => s.resource === 'events').map((s) => s.fieldSelector)).toEqual([`involvedObject.name=${A},involvedObject.kind=Pod`, `regarding.name=${A},regarding.kind=Pod`]);
+  });
+
+  it('round 1: three or more pods of a namespace read its pod events once, in both API groups', () => {
+    const group = groupContext([t(A), t(B), t(OTHER), { kind: 'Pod', namespace: 'web', name: 'api-1' }]);
+    const events = planRound(t(OTHER), 1, new Map(), group).filter((s) => s.resource === 'events');
+    expect(events.map(short)).toEqual([
+      'list /api/v1/namespaces/shop/events?fieldSelector=involvedObject.kind%3DPod&limit=500 [required anyOf]',
+      'list /apis/events.k8s.io/v1/namespaces/shop/events?fieldSelector=regarding.kind%3DPod&limit=500 [required anyOf]',
+    ]);
+    expect(planRound(t(A), 1, new Map(), group).filter((s) => s.resource === 'events').map((s) => s.key)).toEqual(events.map((s) => s.key));
+    // Alone in its namespace: its own pair.
+    const web = planRound({ kind: 'Pod', namespace: 'web', name: 'api-1' }, 1, new Map(), group).filter((s) => s.resource === 'events');
+    expect(web.map((s) => s.fieldSelector)).toEqual(['involvedObject.name=api-1,involvedObject.kind=Pod', 'regarding.name=api-1,regarding.kind=Pod']);
+  });
+
+  it('round 2: pods failing the same way read one log, the first of them by name; a pod failing differently reads its own', () => {
+    const targets = [t(A), t(B), t(C)];
+    const group = groupContext(targets);
+    const appError = { ...oom, lastState: { terminated: { reason: 'Error', exitCode: 1 } } };
+    const res = round1(group, targets, [pod(A, { node: 'n1', statuses: [oom] }), pod(B, { node: 'n2', statuses: [oom] }), pod(C, { node: 'n1', statuses: [appError] })]);
+    const logsOf = (name: string, container?: string) => planRound(t(name, container), 2, res, group).filter((s) => s.kind === 'log').map(short);
+    const first = `log /api/v1/namespaces/shop/pods/${B}/log?container=app&previous=true [required]`;
+    expect(logsOf(A)).toEqual([first]);
+    expect(logsOf(B)).toEqual([first]);
+    expect(logsOf(C)).toEqual([`log /api/v1/namespaces/shop/pods/${C}/log?container=app&previous=true [required]`]);
+    // An alert about another container of the pod reads that pod's own logs.
+    expect(logsOf(A, 'sidecar')).toEqual([`log /api/v1/namespaces/shop/pods/${A}/log?container=app&previous=true [required]`]);
+    // Each pod still reads its own node.
+    expect(planRound(t(B), 2, res, group).filter((s) => s.resource === 'nodes').map((s) => s.name)).toEqual(['n2']);
+    expect(planRound(t(A), 3, res, group)).toEqual([]);
+  });
+
+  it('a pod the list lacks is read by name in round 2 and followed up in round 3', () => {
+    const targets = [t(A), t(B)];
+    const group = groupContext(targets);
+    const res = round1(group, targets, [pod(B, { statuses: [oom] })]);
+    const r2 = planRound(t(A), 2, res, group);
+    expect(r2.map(short)).toEqual([`get /api/v1/namespaces/shop/pods/${A} [target]`]);
+    res.set(r2[0]!.key, obj(pod(A, { statuses: [oom], labels: { app: 'cart' } })));
+    expect(planRound(t(A), 3, res, group).filter((s) => s.kind === 'log').map((s) => s.name)).toEqual([A]);
+  });
+
+  it('namespace pod events cut at the limit: each pod reads its own pair in round 2', () => {
+    const targets = [t(A), t(B), t(C)];
+    const group = groupContext(targets);
+    const res = round1(group, targets, targets.map((x) => pod(x.name, { statuses: [oom] })), true);
+    const events = planRound(t(C), 2, res, group).filter((s) => s.resource === 'events' && s.fieldSelector?.includes(C));
+    expect(events.map((s) => s.fieldSelector)).toEqual([`involvedObject.name=${C},involvedObject.kind=Pod`, `regarding.name=${C},regarding.kind=Pod`]);
+  });
+
+  it("itemsFor: a pod's evidence keeps itself and the pod whose log it reads from the batch list, and its own events from the namespace's", () => {
+    const targets = [t(A), t(B), t(C)];
+    const group = groupContext(targets);
+    const pods = targets.map((x) => pod(x.name, { statuses: [oom] }));
+    const res = round1(group, targets, pods);
+    const list = podsList(planRound(t(C), 1, new Map(), group));
+    // B is the first of the three by name: every pod reads its log.
+    expect(itemsFor(t(C), list, pods, res, group).map((p) => (p.metadata as { name: string }).name)).toEqual([B, C]);
+    expect(itemsFor(t(A), list, pods, res, group).map((p) => (p.metadata as { name: string }).name)).toEqual([A, B]);
+    expect(itemsFor(t(B), list, pods, res, group).map((p) => (p.metadata as { name: string }).name)).toEqual([B]);
+    const ev = (name: string, group_: 'core' | 'v1'): KubeObject => ({ kind: 'Event', metadata: { name: `${name}.1` }, ...(group_ === 'core' ? { involvedObject: { kind: 'Pod', name } } : { regarding: { kind: 'Pod', name } }) });
+    const nsEvents = planRound(t(C), 1, new Map(), group).filter((s) => s.resource === 'events');
+    expect(itemsFor(t(C), nsEvents[0]!, [ev(A, 'core'), ev(C, 'core')], res, group)).toEqual([ev(C, 'core')]);
+    expect(itemsFor(t(C), nsEvents[1]!, [ev(A, 'v1'), ev(C, 'v1')], res, group)).toEqual([ev(C, 'v1')]);
+    // Solo, lists stay whole.
+    expect(itemsFor(t(C), list, pods, res)).toEqual(pods);
   });
 });

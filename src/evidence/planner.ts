@@ -22,8 +22,24 @@
 // reported only when both fail. Events of related objects (owners, consumer pods) are read
 // through core/v1 only, which every cluster serves.
 //
+// A group's pods (GroupContext). The alerts of one Alertmanager group are read in one session, and
+// a storm names many pods of one ReplicaSet. The planner is told the group's Pod targets and reads
+// what they share once:
+//   - pods whose names give the same ReplicaSet (`cart-7d9f8b6c5d-*`, 2 or more in the group) are
+//     read with one list by `pod-template-hash=7d9f8b6c5d` in their namespace (limit 200), not one
+//     GET each. A pod the list lacks is read by name in round 2 (gone, or not labelled as its name
+//     says), and only then does it take a third round, for its logs;
+//   - the events of a namespace's pods (3 or more in the group) are read with one list per API
+//     group (`involvedObject.kind=Pod` / `regarding.kind=Pod`, limit 500), not two per pod. When
+//     the server has more than the limit, each pod's own events are read in round 2;
+//   - one previous log per distinct failure of a batch: pods of one ReplicaSet failing the same
+//     way (container, reason, exit code) read the log of the first of them by name, and the core
+//     cites it as a sibling's (crashloop.app-error). The alert's own pod is read when it fails
+//     differently, or when the alert names another container.
+// Each target's evidence keeps only its own items of these shared lists (itemsFor).
+//
 // Rounds per target kind:
-//   Pod (2):   1 = the pod, its events (both groups), owners guessed from the name
+//   Pod (2; 3 only for a batched pod its batch list lacked):   1 = the pod, its events (both groups), owners guessed from the name
 //                  (cart-7d9f8b6c5d-x2x9k → ReplicaSet cart-7d9f8b6c5d + Deployment cart;
 //                  postgres-0 → StatefulSet postgres; a 404 on a guess is silent), the
 //                  namespace's Services.
@@ -161,6 +177,12 @@ export const LIMITS = {
   jobs: 100,
   storageClasses: 100,
   small: 100,
+  /** Events of a namespace's pods, when the group reads them with one list. */
+  namespacePodEvents: 500,
+  /** Pod targets of one ReplicaSet that are read with one list. */
+  batchPods: 2,
+  /** Pod targets of one namespace whose events are read with one list. */
+  batchEvents: 3,
   /** Containers of one pod whose logs are read. */
   logContainers: 4,
   /** Failing pods of a workload whose logs are read (one per distinct failure). */
@@ -435,9 +457,12 @@ export const PLANNABLE_KINDS = [
   'PersistentVolumeClaim', 'PersistentVolume', 'ResourceQuota', 'HorizontalPodAutoscaler', 'PodDisruptionBudget',
 ] as const;
 
-/** How many sequential rounds a target kind may take (the critical path). */
+/**
+ * How many sequential rounds a target kind may take (the critical path). A Pod takes 2; the third
+ * is planned only for a batched pod its batch's list did not hold (read by name in round 2).
+ */
 export function maxRounds(kind: string): number {
-  if (WORKLOADS.has(kind)) return 3;
+  if (WORKLOADS.has(kind) || kind === 'Pod') return 3;
   if (kind === 'Node' || kind === 'ResourceQuota') return 1;
   return 2;
 }
@@ -477,8 +502,125 @@ function eventsIn(results: Results, specs: FetchSpec[]): KubeObject[] {
 
 // --- Pod -------------------------------------------------------------------------------------
 
-function podRound1(t: Target, ns: string): FetchSpec[] {
-  const specs = [targetSpec(t)!, ...eventSpecs('Pod', ns, t.name, 'both')];
+/**
+ * The Pod targets of the group a target is read with (one reader session): which of them share a
+ * ReplicaSet list, and in which namespaces their events are read with one list. Computed once per
+ * session, so planning a group stays linear in its size.
+ */
+export interface GroupContext {
+  /** `namespace/pod` → the batch the pod is read in. */
+  batches: ReadonlyMap<string, PodBatch>;
+  /** Namespaces whose pod events are read with one list per API group, and those lists. */
+  sharedEvents: ReadonlyMap<string, FetchSpec[]>;
+}
+
+/** A target read on its own. */
+export const SOLO: GroupContext = { batches: new Map(), sharedEvents: new Map() };
+
+export interface PodBatch {
+  replicaSet: string;
+  /** The group's pods of the ReplicaSet, sorted. */
+  members: string[];
+  list: FetchSpec;
+}
+
+function replicaSetOfName(podName: string): { name: string; hash: string } | undefined {
+  const d = DEPLOYMENT_POD.exec(podName);
+  return d ? { name: `${d[1]}-${d[2]}`, hash: d[2]! } : undefined;
+}
+
+export function groupContext(targets: readonly Target[]): GroupContext {
+  const podsByNs = new Map<string, Set<string>>();
+  for (const t of targets) {
+    if (t.kind !== 'Pod' || !t.namespace || !t.name) continue;
+    let names = podsByNs.get(t.namespace);
+    if (!names) podsByNs.set(t.namespace, (names = new Set()));
+    names.add(t.name);
+  }
+  const batches = new Map<string, PodBatch>();
+  const sharedEvents = new Map<string, FetchSpec[]>();
+  for (const [ns, names] of podsByNs) {
+    if (names.size >= LIMITS.batchEvents) sharedEvents.set(ns, namespacePodEventSpecs(ns));
+    const byReplicaSet = new Map<string, { hash: string; members: string[] }>();
+    for (const name of [...names].sort()) {
+      const rs = replicaSetOfName(name);
+      if (!rs) continue;
+      const entry = byReplicaSet.get(rs.name) ?? { hash: rs.hash, members: [] };
+      entry.members.push(name);
+      byReplicaSet.set(rs.name, entry);
+    }
+    for (const [replicaSet, { hash, members }] of byReplicaSet) {
+      if (members.length < LIMITS.batchPods) continue;
+      const list = listSpec(RESOURCES.pods, ns, 'required', `pods of ReplicaSet ${replicaSet} (the group names several)`, {
+        labelSelector: `pod-template-hash=${hash}`,
+        limit: LIMITS.podsBySelector,
+      });
+      const batch = { replicaSet, members, list };
+      for (const m of members) batches.set(`${ns}/${m}`, batch);
+    }
+  }
+  return { batches, sharedEvents };
+}
+
+/** The batch a pod target is read in, when the group names enough pods of its ReplicaSet. */
+function podBatch(t: Target, ns: string, group: GroupContext): PodBatch | undefined {
+  return group.batches.get(`${ns}/${t.name}`);
+}
+
+const namespacePodEventsAnyOf = (ns: string) => `events of the pods of namespace ${ns}`;
+
+/** The namespace's pod events in both API groups (an anyOf pair), when the group names enough of its pods. */
+function namespacePodEvents(t: Target, ns: string, group: GroupContext): FetchSpec[] | undefined {
+  return t.kind === 'Pod' ? group.sharedEvents.get(ns) : undefined;
+}
+
+function namespacePodEventSpecs(ns: string): FetchSpec[] {
+  const anyOf = namespacePodEventsAnyOf(ns);
+  return [
+    listSpec(RESOURCES.events, ns, 'required', `events of the pods of namespace ${ns}`, { fieldSelector: 'involvedObject.kind=Pod', limit: LIMITS.namespacePodEvents, anyOf }),
+    listSpec(RESOURCES.eventsV1, ns, 'required', `events of the pods of namespace ${ns} (events.k8s.io)`, { fieldSelector: 'regarding.kind=Pod', limit: LIMITS.namespacePodEvents, anyOf }),
+  ];
+}
+
+/** The namespace lists did not hold every pod event: no answered list came back whole. */
+function namespaceEventsCut(specs: FetchSpec[], results: Results): boolean {
+  const lists = specs.map((s) => results.get(s.key)).filter((r): r is Extract<FetchResult, { state: 'list' }> => r?.state === 'list');
+  return lists.length > 0 && lists.every((r) => r.more);
+}
+
+/** The pod event reads of a target: its own pair, or the namespace's (plus its own when those were cut). */
+function podEventSpecs(t: Target, ns: string, group: GroupContext, results?: Results): FetchSpec[] {
+  const shared = namespacePodEvents(t, ns, group);
+  if (!shared) return eventSpecs('Pod', ns, t.name, 'both');
+  return results && namespaceEventsCut(shared, results) ? [...shared, ...eventSpecs('Pod', ns, t.name, 'both')] : shared;
+}
+
+const involvedName = (e: KubeObject): unknown => rec(e['involvedObject'] ?? e['regarding'])['name'];
+
+/** The pod itself: read by name, or found in its batch's list. */
+function podOf(t: Target, ns: string, results: Results, batch: PodBatch | undefined): KubeObject | undefined {
+  return objectOf(results, targetSpec(t)!) ?? (batch ? itemsOf(results, batch.list).find((p) => meta(p).name === t.name) : undefined);
+}
+
+/**
+ * Whose log tells why the pod fails: the first pod of its batch (by name, present in the batch's
+ * list) that fails the same way, when the alert is about the failing container; else the pod itself.
+ */
+function logSubject(t: Target, pod: KubeObject, results: Results, batch: PodBatch | undefined): { name: string; pod: KubeObject; container?: string } {
+  const sig = batch ? failureSignature(pod) : undefined;
+  const container = sig?.split('|')[0];
+  if (!batch || !sig || (t.container && t.container !== container)) return { name: t.name, pod, ...(t.container ? { container: t.container } : {}) };
+  const listed = new Map(itemsOf(results, batch.list).map((p) => [meta(p).name, p] as const));
+  for (const name of batch.members) {
+    const p = listed.get(name);
+    if (p && failureSignature(p) === sig) return { name, pod: p, ...(container ? { container } : {}) };
+  }
+  return { name: t.name, pod, ...(container ? { container } : {}) };
+}
+
+function podRound1(t: Target, ns: string, group: GroupContext): FetchSpec[] {
+  const batch = podBatch(t, ns, group);
+  const specs = [batch ? batch.list : targetSpec(t)!, ...podEventSpecs(t, ns, group)];
   for (const g of guessPodOwners(t.name)) {
     specs.push(getSpec(resourceForKind(g.kind)!, ns, g.name, 'optional', `owner guessed from the pod name`));
   }
@@ -486,16 +628,36 @@ function podRound1(t: Target, ns: string): FetchSpec[] {
   return specs;
 }
 
-function podRound2(t: Target, ns: string, results: Results): FetchSpec[] {
+function podRound2(t: Target, ns: string, results: Results, group: GroupContext): FetchSpec[] {
+  const batch = podBatch(t, ns, group);
+  const events = podEventSpecs(t, ns, group, results);
+  const pod = podOf(t, ns, results, batch);
+  // Batched, and not in the list: read it by name (gone, or labelled unlike its name); the rest follows in round 3.
+  if (!pod) return batch ? [targetSpec(t)!, ...events] : [];
+  return [...events, ...podFollowUps(t, ns, pod, results, group, batch)];
+}
+
+function podRound3(t: Target, ns: string, results: Results, group: GroupContext): FetchSpec[] {
+  const batch = podBatch(t, ns, group);
   const pod = objectOf(results, targetSpec(t)!);
-  if (!pod) return [];
+  return batch && pod ? podFollowUps(t, ns, pod, results, group, undefined) : [];
+}
+
+/** What the pod's own object leads to: logs, node, owners, claims, Services' EndpointSlices, quota. */
+function podFollowUps(t: Target, ns: string, pod: KubeObject, results: Results, group: GroupContext, batch: PodBatch | undefined): FetchSpec[] {
   const out: FetchSpec[] = [];
   const spec = rec(pod['spec']);
   const node = typeof spec['nodeName'] === 'string' && spec['nodeName'] ? (spec['nodeName'] as string) : undefined;
 
-  // Logs.
-  for (const l of podLogPlan(pod, t.container)) {
-    out.push(logSpec(ns, t.name, l.container, l.previous, node, l.previous ? 'previous instance of a restarted container' : 'current log of a failing container'));
+  // Logs: the pod's own, or those of the batch's first pod failing the same way.
+  const subject = logSubject(t, pod, results, batch);
+  const subjectNode = rec(subject.pod['spec'])['nodeName'];
+  for (const l of podLogPlan(subject.pod, subject.container)) {
+    if (subject.name !== t.name && l.container !== subject.container) continue;
+    const why = subject.name !== t.name
+      ? `previous instance of ${l.container} in ${subject.name}, which fails the same way (same ReplicaSet)`
+      : l.previous ? 'previous instance of a restarted container' : 'current log of a failing container';
+    out.push(logSpec(ns, subject.name, l.container, l.previous, typeof subjectNode === 'string' && subjectNode ? subjectNode : undefined, why));
   }
   // Node.
   if (node) out.push(getSpec(RESOURCES.nodes, undefined, node, 'required', 'the node the pod runs on'));
@@ -552,7 +714,7 @@ function podRound2(t: Target, ns: string, results: Results): FetchSpec[] {
   }
 
   // Quota: a FailedCreate/quota hint in round 1 (pod events, owner conditions).
-  const events = eventsIn(results, eventSpecs('Pod', ns, t.name, 'both'));
+  const events = eventsIn(results, podEventSpecs(t, ns, group, results)).filter((e) => involvedName(e) === t.name);
   out.push(...quotaSpecs(ns, hints([...guessed.values()], events)));
   return out;
 }
@@ -744,12 +906,12 @@ function pdbRound2(t: Target, ns: string, results: Results): FetchSpec[] {
  * The fetches of `round` (1-based) for `target`, given every result so far. Returns [] when
  * there is nothing more to read. Fetches already in `results` are left out.
  */
-export function planRound(target: Target, round: number, results: Results): FetchSpec[] {
+export function planRound(target: Target, round: number, results: Results, group: GroupContext = SOLO): FetchSpec[] {
   if (targetProblem(target) || round < 1 || round > maxRounds(target.kind)) return [];
   const ns = target.namespace ?? '';
   let specs: FetchSpec[] = [];
   const k = target.kind;
-  if (k === 'Pod') specs = round === 1 ? podRound1(target, ns) : podRound2(target, ns, results);
+  if (k === 'Pod') specs = round === 1 ? podRound1(target, ns, group) : round === 2 ? podRound2(target, ns, results, group) : podRound3(target, ns, results, group);
   else if (WORKLOADS.has(k)) specs = round === 1 ? workloadRound1(target, ns) : round === 2 ? workloadRound2(target, ns, results) : workloadRound3(target, ns, results);
   else if (k === 'Service') specs = round === 1 ? serviceRound1(target, ns) : serviceRound2(target, ns, results);
   else if (k === 'Node') specs = nodeRound1(target);
@@ -764,4 +926,23 @@ export function planRound(target: Target, round: number, results: Results): Fetc
     seen.add(s.key);
     return true;
   });
+}
+
+/**
+ * The items of a list that belong to `target`'s evidence. Lists a group shares (a batch's pods,
+ * a namespace's pod events) hold other alerts' objects too: a pod keeps itself and the pod whose
+ * log it reads, and its own events. Other lists are kept whole.
+ */
+export function itemsFor(target: Target, spec: FetchSpec, items: KubeObject[], results: Results, group: GroupContext = SOLO): KubeObject[] {
+  if (target.kind !== 'Pod' || !target.namespace || spec.kind !== 'list') return items;
+  const ns = target.namespace;
+  const batch = podBatch(target, ns, group);
+  if (batch && spec.key === batch.list.key) {
+    const pod = podOf(target, ns, results, batch);
+    const subject = pod ? logSubject(target, pod, results, batch).name : target.name;
+    return items.filter((p) => meta(p).name === target.name || meta(p).name === subject);
+  }
+  const shared = namespacePodEvents(target, ns, group);
+  if (shared?.some((s) => s.key === spec.key)) return items.filter((e) => involvedName(e) === target.name);
+  return items;
 }

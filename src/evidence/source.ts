@@ -30,6 +30,11 @@ export interface SessionOptions {
   signal: AbortSignal;
   /** The alert's `cluster` label, mapped to a kubeconfig context by the reader. */
   cluster?: string;
+  /**
+   * Every target the session will be asked for (an Alertmanager group's), when known up front:
+   * a reader may read what they share once (the pods of one ReplicaSet, a namespace's pod events).
+   */
+  targets?: readonly Target[];
 }
 
 export interface EvidenceSession {

@@ -39,6 +39,7 @@ async function deliverWithRetries(req: OutboundRequest, o: DeliverOptions): Prom
   const random = o.random ?? Math.random;
   let attempts = 0;
   let result: SendResult = { ok: false, retryable: true, reason: 'timeout', detail: 'deadline passed before the first attempt' };
+  let answered: SendResult | undefined;
   while (attempts < maxAttempts) {
     const remaining = o.deadline - o.now();
     if (remaining <= 0) break;
@@ -52,9 +53,12 @@ async function deliverWithRetries(req: OutboundRequest, o: DeliverOptions): Prom
       result = classifyError(err);
     }
     if (result.ok || !result.retryable) break;
+    if (result.reason !== 'timeout') answered = result;
     const backoff = result.retryAfterMs ?? base * 2 ** (attempts - 1) * (0.5 + random());
     if (o.now() + backoff >= o.deadline) break;
     await o.sleep(backoff);
   }
+  // A last attempt cut short by the deadline says only "timeout"; what the sink answered before is the cause worth reporting.
+  if (!result.ok && result.reason === 'timeout' && answered && !answered.ok) result = { ...result, detail: `${result.detail}; the attempt before: ${answered.detail}` };
   return { result, attempts };
 }

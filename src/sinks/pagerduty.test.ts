@@ -203,6 +203,21 @@ describe('PagerDuty delivery: the shared retry policy and backoff loop', () => {
     }
   });
 
+  it('a last attempt the deadline cuts short reports what the sink answered before', async () => {
+    const standIn = createPagerDutyStandIn();
+    standIn.scriptEvents(502);
+    const req = render(demo, [demo.alerts[0]!])[0]!;
+    const c = clock();
+    let calls = 0;
+    // The second attempt never answers before the deadline.
+    const fetch: typeof globalThis.fetch = (url, init) => (++calls === 1 ? standIn.fetch(url, init)
+      : Promise.reject(Object.assign(new Error('timed out'), { name: 'TimeoutError' })));
+    const outcome = await deliver({ ...req, url: standIn.eventsUrl }, { kind: 'pagerduty', fetch, deadline: 60_000, now: c.now, sleep: c.sleep, random: () => 0.5, maxAttempts: 2 });
+    expect(outcome.attempts).toBe(2);
+    expect(outcome.result).toMatchObject({ ok: false, reason: 'timeout' });
+    expect(outcome.result.ok ? '' : outcome.result.detail).toMatch(/^no answer within the deadline; the attempt before: .*HTTP 502/);
+  });
+
   it('does not retry an event the API rejects (400)', async () => {
     const standIn = createPagerDutyStandIn();
     const req = render(demo, [demo.alerts[0]!], 'too-short-key')[0]!;
