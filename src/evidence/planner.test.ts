@@ -99,7 +99,7 @@ describe('planner: Pod target', () => {
       ])],
     );
     expect(planRound(target, 2, res).map(short)).toEqual([
-      `log /api/v1/namespaces/shop/pods/${POD}/log?container=app&previous=true [required]`,
+      `log /api/v1/namespaces/shop/pods/${POD}/log?container=app&previous=true [required anyOf]`,
       'get /api/v1/nodes/node-1 [required]',
       'list /api/v1/namespaces/shop/events?fieldSelector=involvedObject.name%3Dcart%2CinvolvedObject.kind%3DDeployment&limit=200 [required]',
       'get /api/v1/namespaces/shop/persistentvolumeclaims/cart-data [required]',
@@ -140,7 +140,7 @@ describe('planner: Pod target', () => {
     });
     const rounds = run(t, (s) => (s.role === 'target' ? obj(p) : list([])));
     expect(rounds[1]!.map(short)).toEqual([
-      'log /api/v1/namespaces/shop/pods/backup-28391234-q7w2z/log?container=app [required]',
+      'log /api/v1/namespaces/shop/pods/backup-28391234-q7w2z/log?container=app [required anyOf]',
       'get /apis/batch/v1/namespaces/shop/jobs/backup-28391234 [optional]',
       'list /api/v1/namespaces/shop/events?fieldSelector=involvedObject.name%3Dbackup-28391234%2CinvolvedObject.kind%3DJob&limit=200 [required]',
       'get /apis/batch/v1/namespaces/shop/cronjobs/backup [optional]',
@@ -474,12 +474,12 @@ describe("planner: a group's pods are read together", () => {
     const appError = { ...oom, lastState: { terminated: { reason: 'Error', exitCode: 1 } } };
     const res = round1(group, targets, [pod(A, { node: 'n1', statuses: [oom] }), pod(B, { node: 'n2', statuses: [oom] }), pod(C, { node: 'n1', statuses: [appError] })]);
     const logsOf = (name: string, container?: string) => planRound(t(name, container), 2, res, group).filter((s) => s.kind === 'log').map(short);
-    const first = `log /api/v1/namespaces/shop/pods/${B}/log?container=app&previous=true [required]`;
+    const first = `log /api/v1/namespaces/shop/pods/${B}/log?container=app&previous=true [required anyOf]`;
     expect(logsOf(A)).toEqual([first]);
     expect(logsOf(B)).toEqual([first]);
-    expect(logsOf(C)).toEqual([`log /api/v1/namespaces/shop/pods/${C}/log?container=app&previous=true [required]`]);
+    expect(logsOf(C)).toEqual([`log /api/v1/namespaces/shop/pods/${C}/log?container=app&previous=true [required anyOf]`]);
     // An alert about another container of the pod reads that pod's own logs.
-    expect(logsOf(A, 'sidecar')).toEqual([`log /api/v1/namespaces/shop/pods/${A}/log?container=app&previous=true [required]`]);
+    expect(logsOf(A, 'sidecar')).toEqual([`log /api/v1/namespaces/shop/pods/${A}/log?container=app&previous=true [required anyOf]`]);
     // Each pod still reads its own node.
     expect(planRound(t(B), 2, res, group).filter((s) => s.resource === 'nodes').map((s) => s.name)).toEqual(['n2']);
     expect(planRound(t(A), 3, res, group)).toEqual([]);
@@ -493,6 +493,20 @@ describe("planner: a group's pods are read together", () => {
     expect(r2.map(short)).toEqual([`get /api/v1/namespaces/shop/pods/${A} [target]`]);
     res.set(r2[0]!.key, obj(pod(A, { statuses: [oom], labels: { app: 'cart' } })));
     expect(planRound(t(A), 3, res, group).filter((s) => s.kind === 'log').map((s) => s.name)).toEqual([A]);
+  });
+
+  it('a shared log that failed: each pod that shared it reads its own in round 3, in the same anyOf', () => {
+    const targets = [t(A), t(B)];
+    const group = groupContext(targets);
+    const res = round1(group, targets, [pod(A, { statuses: [oom] }), pod(B, { statuses: [oom] })]);
+    const shared = planRound(t(A), 2, res, group).find((s) => s.kind === 'log')!;
+    expect(shared.name).toBe(B);
+    res.set(shared.key, { state: 'failed', reason: 'not-found', status: 404, message: `cannot read logs of pod shop/${B}: its node n9 no longer exists` });
+    const own = planRound(t(A), 3, res, group);
+    expect(own.map(short)).toEqual([`log /api/v1/namespaces/shop/pods/${A}/log?container=app&previous=true [required anyOf]`]);
+    expect(own[0]!.anyOf).toBe(shared.anyOf);
+    // The pod whose log it was has nothing else to read.
+    expect(planRound(t(B), 3, res, group)).toEqual([]);
   });
 
   it('namespace pod events cut at the limit: each pod reads its own pair in round 2', () => {

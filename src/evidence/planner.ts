@@ -639,8 +639,32 @@ function podRound2(t: Target, ns: string, results: Results, group: GroupContext)
 
 function podRound3(t: Target, ns: string, results: Results, group: GroupContext): FetchSpec[] {
   const batch = podBatch(t, ns, group);
-  const pod = objectOf(results, targetSpec(t)!);
-  return batch && pod ? podFollowUps(t, ns, pod, results, group, undefined) : [];
+  if (!batch) return [];
+  const byName = objectOf(results, targetSpec(t)!);
+  if (byName) return podFollowUps(t, ns, byName, results, group, undefined);
+  // The log it shared could not be read (that pod's node gone, its kubelet down): its own, now.
+  const pod = podOf(t, ns, results, batch);
+  if (!pod) return [];
+  const subject = logSubject(t, pod, results, batch);
+  if (subject.name === t.name || !logSpecs(t, ns, subject).some((s) => results.get(s.key)?.state === 'failed')) return [];
+  return logSpecs(t, ns, { name: t.name, pod, ...(subject.container ? { container: subject.container } : {}) });
+}
+
+/**
+ * The log reads for a pod target: of the pod itself, or of the batch's pod it shares a failure
+ * with. They form one anyOf per container of the target, so a shared log that failed is not reported once the
+ * pod's own was read in its place (round 3).
+ */
+function logSpecs(t: Target, ns: string, subject: { name: string; pod: KubeObject; container?: string }): FetchSpec[] {
+  const node = rec(subject.pod['spec'])['nodeName'];
+  return podLogPlan(subject.pod, subject.container)
+    .filter((l) => subject.name === t.name || l.container === subject.container)
+    .map((l) => {
+      const why = subject.name !== t.name
+        ? `previous instance of ${l.container} in ${subject.name}, which fails the same way (same ReplicaSet)`
+        : l.previous ? 'previous instance of a restarted container' : 'current log of a failing container';
+      return { ...logSpec(ns, subject.name, l.container, l.previous, typeof node === 'string' && node ? node : undefined, why), anyOf: `log of ${l.container} for pod ${ns}/${t.name}` };
+    });
 }
 
 /** What the pod's own object leads to: logs, node, owners, claims, Services' EndpointSlices, quota. */
@@ -650,15 +674,7 @@ function podFollowUps(t: Target, ns: string, pod: KubeObject, results: Results, 
   const node = typeof spec['nodeName'] === 'string' && spec['nodeName'] ? (spec['nodeName'] as string) : undefined;
 
   // Logs: the pod's own, or those of the batch's first pod failing the same way.
-  const subject = logSubject(t, pod, results, batch);
-  const subjectNode = rec(subject.pod['spec'])['nodeName'];
-  for (const l of podLogPlan(subject.pod, subject.container)) {
-    if (subject.name !== t.name && l.container !== subject.container) continue;
-    const why = subject.name !== t.name
-      ? `previous instance of ${l.container} in ${subject.name}, which fails the same way (same ReplicaSet)`
-      : l.previous ? 'previous instance of a restarted container' : 'current log of a failing container';
-    out.push(logSpec(ns, subject.name, l.container, l.previous, typeof subjectNode === 'string' && subjectNode ? subjectNode : undefined, why));
-  }
+  out.push(...logSpecs(t, ns, logSubject(t, pod, results, batch)));
   // Node.
   if (node) out.push(getSpec(RESOURCES.nodes, undefined, node, 'required', 'the node the pod runs on'));
 

@@ -426,6 +426,39 @@ describe.skipIf(missing !== undefined && !IN_CI)('live reader against a real kub
       ]);
     });
 
+    it('the three pods as one alert group: one list by pod-template-hash, the namespace\'s pod events through both groups, and a shared log that failed replaced by each pod\'s own', async () => {
+      const from = wire.requests.length;
+      const targets = Object.values(CART_PODS).map((name) => pod('shop', name));
+      const session = kubeEvidenceSource({ kubeConfig }).session({ signal: AbortSignal.timeout(15_000), targets });
+      const collected = await Promise.all(targets.map((t) => session.collect(t)));
+      const requests = wire.requests.slice(from);
+      const byPod = Object.fromEntries(targets.map((t, i) => [t.name, collected[i]!]));
+      for (const [i, t] of targets.entries()) {
+        const result = diagnose({ target: t, objects: collected[i]!.objects, logs: collected[i]!.logs });
+        expect(result.diagnosis.id, t.name).toBe('crashloop.oom');
+      }
+      // v1.20 accepts the selectors the group reads with.
+      expect(requestTo(requests, '/api/v1/namespaces/shop/pods?').map((r) => `${r.status} ${r.path}`)).toEqual(['200 /api/v1/namespaces/shop/pods?labelSelector=pod-template-hash%3D6f7b9c8d5f&limit=200']);
+      expect(requestTo(requests, '/api/v1/namespaces/shop/events?fieldSelector=involvedObject.kind%3DPod').map((r) => r.status)).toEqual([200]);
+      expect(requestTo(requests, '/apis/events.k8s.io/v1/namespaces/shop/events?fieldSelector=regarding.kind%3DPod').map((r) => r.status)).toEqual([200]);
+      expect(requests.filter((r) => /\/pods\/cart-[^/]+$/.test(r.path.split('?')[0]!))).toEqual([]);
+      // Each pod's own events, out of the namespace's.
+      expect(named(byPod[CART_PODS.reachable]!).filter((n) => n.startsWith('Event/')).length).toBeGreaterThanOrEqual(4);
+      for (const e of byPod[CART_PODS.reachable]!.objects.filter((o) => o.kind === 'Event' && (o['involvedObject'] as Json | undefined)?.['kind'] === 'Pod')) {
+        expect((e['involvedObject'] as Json)['name']).toBe(CART_PODS.reachable);
+      }
+      // The first pod by name shares its log; its node is gone, so the others read their own.
+      expect(CART_PODS.nodeGone < CART_PODS.kubeletDown && CART_PODS.kubeletDown < CART_PODS.reachable).toBe(true);
+      expect(requests.filter((r) => r.path.includes('/log?')).map((r) => `${r.status} ${r.path.split('/log?')[0]!.split('/').at(-1)}`).sort()).toEqual([
+        `200 ${CART_PODS.reachable}`, `404 ${CART_PODS.nodeGone}`, `500 ${CART_PODS.kubeletDown}`,
+      ]);
+      expect(byPod[CART_PODS.reachable]!.logs.map((l) => [l.pod, l.lines.length])).toEqual([[CART_PODS.reachable, 4]]);
+      expect(byPod[CART_PODS.reachable]!.errors).toEqual([]);
+      expect(byPod[CART_PODS.kubeletDown]!.errors.map((e) => e.resource)).toEqual([
+        `pods/log shop/${CART_PODS.nodeGone} (container cart, previous)`, `pods/log shop/${CART_PODS.kubeletDown} (container cart, previous)`,
+      ]);
+    });
+
     it('the Deployment: every pod crash-loops OOMKilled, and the one log read is the most restarted pod\'s', async () => {
       const { evidence, result } = await read({ kind: 'Deployment', namespace: 'shop', name: 'cart' });
       expect(result.diagnosis.id).toBe('crashloop.oom');
