@@ -455,12 +455,12 @@ describe("planner: a group's pods are read together", () => {
     expect(ra!.filter((s) => s.resource === 'events').map((s) => s.fieldSelector)).toEqual([`involvedObject.name=${A},involvedObject.kind=Pod`, `regarding.name=${A},regarding.kind=Pod`]);
   });
 
-  it('round 1: three or more pods of a namespace read its pod events once, in both API groups', () => {
+  it('round 1: three or more pods of a namespace read its events once, in both API groups', () => {
     const group = groupContext([t(A), t(B), t(OTHER), { kind: 'Pod', namespace: 'web', name: 'api-1' }]);
     const events = planRound(t(OTHER), 1, new Map(), group).filter((s) => s.resource === 'events');
     expect(events.map(short)).toEqual([
-      'list /api/v1/namespaces/shop/events?fieldSelector=involvedObject.kind%3DPod&limit=500 [required anyOf]',
-      'list /apis/events.k8s.io/v1/namespaces/shop/events?fieldSelector=regarding.kind%3DPod&limit=500 [required anyOf]',
+      'list /api/v1/namespaces/shop/events?limit=500 [required anyOf]',
+      'list /apis/events.k8s.io/v1/namespaces/shop/events?limit=500 [required anyOf]',
     ]);
     expect(planRound(t(A), 1, new Map(), group).filter((s) => s.resource === 'events').map((s) => s.key)).toEqual(events.map((s) => s.key));
     // Alone in its namespace: its own pair.
@@ -507,6 +507,26 @@ describe("planner: a group's pods are read together", () => {
     expect(own[0]!.anyOf).toBe(shared.anyOf);
     // The pod whose log it was has nothing else to read.
     expect(planRound(t(B), 3, res, group)).toEqual([]);
+  });
+
+  it("round 2 in a shared namespace: no owner events of its own (the namespace's hold them), one EndpointSlice list for the namespace", () => {
+    const targets = [t(A), t(B), t(C)];
+    const group = groupContext(targets);
+    const res = round1(group, targets, targets.map((x) => pod(x.name, { statuses: [oom] })));
+    res.set(listSpec(RESOURCES.services, NS, 'required', '', { limit: 200 }).key, list([
+      { kind: 'Service', metadata: { name: 'cart', namespace: NS }, spec: { selector: { app: 'cart' } } },
+      { kind: 'Service', metadata: { name: 'search', namespace: NS }, spec: { selector: { app: 'search' } } },
+    ]));
+    const r2 = planRound(t(A), 2, res, group);
+    expect(r2.filter((s) => s.resource === 'events')).toEqual([]);
+    expect(r2.filter((s) => s.resource === 'endpointslices').map(short)).toEqual(['list /apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?limit=200 [optional]']);
+    // Its evidence keeps the slices of the Services selecting it, and its own and its Deployment's events.
+    const slice = (svc: string): KubeObject => ({ kind: 'EndpointSlice', metadata: { name: `${svc}-x`, labels: { 'kubernetes.io/service-name': svc } } });
+    expect(itemsFor(t(A), r2.find((s) => s.resource === 'endpointslices')!, [slice('cart'), slice('search')], res, group)).toEqual([slice('cart')]);
+    const ev = (kind: string, name: string): KubeObject => ({ kind: 'Event', metadata: { name: `${name}.1` }, involvedObject: { kind, name } });
+    const nsEvents = planRound(t(A), 1, new Map(), group).filter((s) => s.resource === 'events');
+    expect(itemsFor(t(A), nsEvents[0]!, [ev('Pod', A), ev('Pod', B), ev('Deployment', 'cart'), ev('ReplicaSet', RS), ev('Deployment', 'search')], res, group))
+      .toEqual([ev('Pod', A), ev('Deployment', 'cart')]);
   });
 
   it('namespace pod events cut at the limit: each pod reads its own pair in round 2', () => {

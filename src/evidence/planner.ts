@@ -29,9 +29,10 @@
 //     read with one list by `pod-template-hash=7d9f8b6c5d` in their namespace (limit 200), not one
 //     GET each. A pod the list lacks is read by name in round 2 (gone, or not labelled as its name
 //     says), and only then does it take a third round, for its logs;
-//   - the events of a namespace's pods (3 or more in the group) are read with one list per API
-//     group (`involvedObject.kind=Pod` / `regarding.kind=Pod`, limit 500), not two per pod. When
-//     the server has more than the limit, each pod's own events are read in round 2;
+//   - in a namespace with 3 or more of the group's pods, its events are read with one list per
+//     API group (limit 500), not two per pod plus one per owner, and its EndpointSlices with one
+//     list (limit 200), not one per Service. When the server has more events than the limit,
+//     each pod's own (and its owners') are read in round 2;
 //   - one previous log per distinct failure of a batch: pods of one ReplicaSet failing the same
 //     way (container, reason, exit code) read the log of the first of them by name, and the core
 //     cites it as a sibling's (crashloop.app-error). The alert's own pod is read when it fails
@@ -177,12 +178,14 @@ export const LIMITS = {
   jobs: 100,
   storageClasses: 100,
   small: 100,
-  /** Events of a namespace's pods, when the group reads them with one list. */
-  namespacePodEvents: 500,
+  /** Events of a namespace, when the group reads them with one list. */
+  namespaceEvents: 500,
+  /** EndpointSlices of a namespace, when the group reads them with one list. */
+  namespaceEndpointSlices: 200,
   /** Pod targets of one ReplicaSet that are read with one list. */
   batchPods: 2,
-  /** Pod targets of one namespace whose events are read with one list. */
-  batchEvents: 3,
+  /** Pod targets of one namespace whose events and EndpointSlices are read with one list each. */
+  batchNamespace: 3,
   /** Containers of one pod whose logs are read. */
   logContainers: 4,
   /** Failing pods of a workload whose logs are read (one per distinct failure). */
@@ -510,12 +513,18 @@ function eventsIn(results: Results, specs: FetchSpec[]): KubeObject[] {
 export interface GroupContext {
   /** `namespace/pod` → the batch the pod is read in. */
   batches: ReadonlyMap<string, PodBatch>;
-  /** Namespaces whose pod events are read with one list per API group, and those lists. */
-  sharedEvents: ReadonlyMap<string, FetchSpec[]>;
+  /** Namespaces whose events and EndpointSlices the group's pods read with shared lists. */
+  namespaces: ReadonlyMap<string, NamespaceReads>;
+}
+
+interface NamespaceReads {
+  /** All events of the namespace, core/v1 and events.k8s.io/v1 (an anyOf pair). */
+  events: FetchSpec[];
+  endpointSlices: FetchSpec;
 }
 
 /** A target read on its own. */
-export const SOLO: GroupContext = { batches: new Map(), sharedEvents: new Map() };
+export const SOLO: GroupContext = { batches: new Map(), namespaces: new Map() };
 
 export interface PodBatch {
   replicaSet: string;
@@ -538,9 +547,9 @@ export function groupContext(targets: readonly Target[]): GroupContext {
     names.add(t.name);
   }
   const batches = new Map<string, PodBatch>();
-  const sharedEvents = new Map<string, FetchSpec[]>();
+  const namespaces = new Map<string, NamespaceReads>();
   for (const [ns, names] of podsByNs) {
-    if (names.size >= LIMITS.batchEvents) sharedEvents.set(ns, namespacePodEventSpecs(ns));
+    if (names.size >= LIMITS.batchNamespace) namespaces.set(ns, namespaceReads(ns));
     const byReplicaSet = new Map<string, { hash: string; members: string[] }>();
     for (const name of [...names].sort()) {
       const rs = replicaSetOfName(name);
@@ -559,7 +568,7 @@ export function groupContext(targets: readonly Target[]): GroupContext {
       for (const m of members) batches.set(`${ns}/${m}`, batch);
     }
   }
-  return { batches, sharedEvents };
+  return { batches, namespaces };
 }
 
 /** The batch a pod target is read in, when the group names enough pods of its ReplicaSet. */
@@ -567,19 +576,27 @@ function podBatch(t: Target, ns: string, group: GroupContext): PodBatch | undefi
   return group.batches.get(`${ns}/${t.name}`);
 }
 
-const namespacePodEventsAnyOf = (ns: string) => `events of the pods of namespace ${ns}`;
-
-/** The namespace's pod events in both API groups (an anyOf pair), when the group names enough of its pods. */
-function namespacePodEvents(t: Target, ns: string, group: GroupContext): FetchSpec[] | undefined {
-  return t.kind === 'Pod' ? group.sharedEvents.get(ns) : undefined;
+function namespaceReads(ns: string): NamespaceReads {
+  const anyOf = `events of namespace ${ns}`;
+  return {
+    events: [
+      listSpec(RESOURCES.events, ns, 'required', `events of namespace ${ns} (the group names several of its pods)`, { limit: LIMITS.namespaceEvents, anyOf }),
+      listSpec(RESOURCES.eventsV1, ns, 'required', `events of namespace ${ns} (events.k8s.io)`, { limit: LIMITS.namespaceEvents, anyOf }),
+    ],
+    // Optional, as a Service's own EndpointSlices are for a pod: no pod rule needs them.
+    endpointSlices: listSpec(RESOURCES.endpointSlices, ns, 'optional', `EndpointSlices of namespace ${ns}`, { limit: LIMITS.namespaceEndpointSlices }),
+  };
 }
 
-function namespacePodEventSpecs(ns: string): FetchSpec[] {
-  const anyOf = namespacePodEventsAnyOf(ns);
-  return [
-    listSpec(RESOURCES.events, ns, 'required', `events of the pods of namespace ${ns}`, { fieldSelector: 'involvedObject.kind=Pod', limit: LIMITS.namespacePodEvents, anyOf }),
-    listSpec(RESOURCES.eventsV1, ns, 'required', `events of the pods of namespace ${ns} (events.k8s.io)`, { fieldSelector: 'regarding.kind=Pod', limit: LIMITS.namespacePodEvents, anyOf }),
-  ];
+/** The shared reads of a pod target's namespace, when the group names enough of its pods. */
+function sharedReads(t: Target, ns: string, group: GroupContext): NamespaceReads | undefined {
+  return t.kind === 'Pod' ? group.namespaces.get(ns) : undefined;
+}
+
+/** The namespace's events as read whole (not cut at the limit), so per-object event reads can be skipped. */
+function sharedEventsWhole(t: Target, ns: string, group: GroupContext, results: Results): boolean {
+  const shared = sharedReads(t, ns, group);
+  return !!shared && !namespaceEventsCut(shared.events, results);
 }
 
 /** The namespace lists did not hold every pod event: no answered list came back whole. */
@@ -590,12 +607,12 @@ function namespaceEventsCut(specs: FetchSpec[], results: Results): boolean {
 
 /** The pod event reads of a target: its own pair, or the namespace's (plus its own when those were cut). */
 function podEventSpecs(t: Target, ns: string, group: GroupContext, results?: Results): FetchSpec[] {
-  const shared = namespacePodEvents(t, ns, group);
+  const shared = sharedReads(t, ns, group)?.events;
   if (!shared) return eventSpecs('Pod', ns, t.name, 'both');
   return results && namespaceEventsCut(shared, results) ? [...shared, ...eventSpecs('Pod', ns, t.name, 'both')] : shared;
 }
 
-const involvedName = (e: KubeObject): unknown => rec(e['involvedObject'] ?? e['regarding'])['name'];
+const involved = (e: KubeObject): Record<string, unknown> => rec(e['involvedObject'] ?? e['regarding']);
 
 /** The pod itself: read by name, or found in its batch's list. */
 function podOf(t: Target, ns: string, results: Results, batch: PodBatch | undefined): KubeObject | undefined {
@@ -667,23 +684,22 @@ function logSpecs(t: Target, ns: string, subject: { name: string; pod: KubeObjec
     });
 }
 
-/** What the pod's own object leads to: logs, node, owners, claims, Services' EndpointSlices, quota. */
-function podFollowUps(t: Target, ns: string, pod: KubeObject, results: Results, group: GroupContext, batch: PodBatch | undefined): FetchSpec[] {
-  const out: FetchSpec[] = [];
-  const spec = rec(pod['spec']);
-  const node = typeof spec['nodeName'] === 'string' && spec['nodeName'] ? (spec['nodeName'] as string) : undefined;
-
-  // Logs: the pod's own, or those of the batch's first pod failing the same way.
-  out.push(...logSpecs(t, ns, logSubject(t, pod, results, batch)));
-  // Node.
-  if (node) out.push(getSpec(RESOURCES.nodes, undefined, node, 'required', 'the node the pod runs on'));
-
-  // Owners: confirm guesses, fetch what they missed, and read the owners' events.
+/** Owners guessed from the pod's name that the API confirmed. */
+function guessedOwners(t: Target, ns: string, results: Results): Map<string, KubeObject> {
   const guessed = new Map<string, KubeObject>();
   for (const g of guessPodOwners(t.name)) {
     const o = objectOf(results, getSpec(resourceForKind(g.kind)!, ns, g.name, 'optional', ''));
     if (o) guessed.set(`${g.kind}/${g.name}`, o);
   }
+  return guessed;
+}
+
+/**
+ * The pod's owners (its controller, and the Deployment or CronJob above it), each with whether its
+ * events are worth reading: the Deployment's rollouts ("Scaled up replica set ..."); a ReplicaSet
+ * under a Deployment only says "Created pod", and its FailedCreate is already in its conditions.
+ */
+function podOwners(pod: KubeObject, guessed: Map<string, KubeObject>): Array<{ kind: string; name: string; events: boolean }> {
   const owners: Array<{ kind: string; name: string }> = [];
   const ref = controllerRef(pod);
   if (ref?.kind && ref.name) {
@@ -702,14 +718,39 @@ function podFollowUps(t: Target, ns: string, pod: KubeObject, results: Results, 
     }
   }
   const hasDeployment = owners.some((o) => o.kind === 'Deployment');
-  for (const o of owners) {
+  return owners.map((o) => ({ ...o, events: !(o.kind === 'CronJob' || (o.kind === 'ReplicaSet' && hasDeployment)) }));
+}
+
+/** Names of the Services of the namespace that select the pod (at most servicesPerPod). */
+function selectingServices(pod: KubeObject, ns: string, results: Results): string[] {
+  return itemsOf(results, listSpec(RESOURCES.services, ns, 'required', '', { limit: LIMITS.services }))
+    .filter((s) => matchesMap(meta(pod).labels, rec(s['spec'])['selector']))
+    .map((s) => meta(s).name)
+    .filter((n): n is string => !!n)
+    .sort()
+    .slice(0, LIMITS.servicesPerPod);
+}
+
+/** What the pod's own object leads to: logs, node, owners, claims, Services' EndpointSlices, quota. */
+function podFollowUps(t: Target, ns: string, pod: KubeObject, results: Results, group: GroupContext, batch: PodBatch | undefined): FetchSpec[] {
+  const out: FetchSpec[] = [];
+  const spec = rec(pod['spec']);
+  const node = typeof spec['nodeName'] === 'string' && spec['nodeName'] ? (spec['nodeName'] as string) : undefined;
+
+  // Logs: the pod's own, or those of the batch's first pod failing the same way.
+  out.push(...logSpecs(t, ns, logSubject(t, pod, results, batch)));
+  // Node.
+  if (node) out.push(getSpec(RESOURCES.nodes, undefined, node, 'required', 'the node the pod runs on'));
+
+  // Owners: confirm guesses, fetch what they missed, and read the owners' events (unless the
+  // namespace's events were read whole).
+  const guessed = guessedOwners(t, ns, results);
+  const ownEvents = !sharedEventsWhole(t, ns, group, results);
+  for (const o of podOwners(pod, guessed)) {
     const r = resourceForKind(o.kind);
     if (!r) continue;
     if (!guessed.has(`${o.kind}/${o.name}`)) out.push(getSpec(r, ns, o.name, 'optional', `owner of the pod (ownerReferences)`));
-    // Owner events: the Deployment's rollouts ("Scaled up replica set ..."); a ReplicaSet under a
-    // Deployment only says "Created pod", and its FailedCreate is already in its conditions.
-    if (o.kind === 'CronJob' || (o.kind === 'ReplicaSet' && hasDeployment)) continue;
-    out.push(...eventSpecs(o.kind, ns, o.name, 'core'));
+    if (o.events && ownEvents) out.push(...eventSpecs(o.kind, ns, o.name, 'core'));
   }
 
   // Storage: claims the pod mounts, and the StorageClasses (small, cluster-scoped) in the same round.
@@ -717,20 +758,18 @@ function podFollowUps(t: Target, ns: string, pod: KubeObject, results: Results, 
   for (const c of claims) out.push(getSpec(RESOURCES.persistentVolumeClaims, ns, c, 'required', 'a claim the pod mounts'));
   if (claims.length > 0) out.push(listSpec(RESOURCES.storageClasses, undefined, 'required', 'StorageClasses of the claims', { limit: LIMITS.storageClasses }));
 
-  // Networking: EndpointSlices of the Services that select this pod. Optional: no pod rule needs
-  // them, and before 1.21 discovery.k8s.io/v1 is not served (a 404 here is not worth a partial).
-  const services = itemsOf(results, listSpec(RESOURCES.services, ns, 'required', '', { limit: LIMITS.services }))
-    .filter((s) => matchesMap(meta(pod).labels, rec(s['spec'])['selector']))
-    .map((s) => meta(s).name)
-    .filter((n): n is string => !!n)
-    .sort()
-    .slice(0, LIMITS.servicesPerPod);
-  for (const s of services) {
+  // Networking: EndpointSlices of the Services that select this pod (or the namespace's, shared by
+  // the group). Optional: no pod rule needs them, and before 1.21 discovery.k8s.io/v1 is not
+  // served (a 404 here is not worth a partial).
+  const services = selectingServices(pod, ns, results);
+  const shared = sharedReads(t, ns, group);
+  if (shared && services.length > 0) out.push(shared.endpointSlices);
+  else for (const s of services) {
     out.push(listSpec(RESOURCES.endpointSlices, ns, 'optional', `EndpointSlices of Service ${s}`, { labelSelector: `kubernetes.io/service-name=${s}`, limit: LIMITS.small }));
   }
 
   // Quota: a FailedCreate/quota hint in round 1 (pod events, owner conditions).
-  const events = eventsIn(results, podEventSpecs(t, ns, group, results)).filter((e) => involvedName(e) === t.name);
+  const events = eventsIn(results, podEventSpecs(t, ns, group, results)).filter((e) => involved(e)['name'] === t.name);
   out.push(...quotaSpecs(ns, hints([...guessed.values()], events)));
   return out;
 }
@@ -946,8 +985,9 @@ export function planRound(target: Target, round: number, results: Results, group
 
 /**
  * The items of a list that belong to `target`'s evidence. Lists a group shares (a batch's pods,
- * a namespace's pod events) hold other alerts' objects too: a pod keeps itself and the pod whose
- * log it reads, and its own events. Other lists are kept whole.
+ * a namespace's events and EndpointSlices) hold other alerts' objects too: a pod keeps itself and
+ * the pod whose log it reads, its own and its owners' events, and the EndpointSlices of the
+ * Services that select it. Other lists are kept whole.
  */
 export function itemsFor(target: Target, spec: FetchSpec, items: KubeObject[], results: Results, group: GroupContext = SOLO): KubeObject[] {
   if (target.kind !== 'Pod' || !target.namespace || spec.kind !== 'list') return items;
@@ -958,7 +998,18 @@ export function itemsFor(target: Target, spec: FetchSpec, items: KubeObject[], r
     const subject = pod ? logSubject(target, pod, results, batch).name : target.name;
     return items.filter((p) => meta(p).name === target.name || meta(p).name === subject);
   }
-  const shared = namespacePodEvents(target, ns, group);
-  if (shared?.some((s) => s.key === spec.key)) return items.filter((e) => involvedName(e) === target.name);
+  const shared = sharedReads(target, ns, group);
+  if (!shared) return items;
+  const pod = podOf(target, ns, results, batch);
+  if (shared.events.some((s) => s.key === spec.key)) {
+    // Its own events, and those of the owners whose events it would read on its own.
+    const about = new Set([`Pod/${target.name}`]);
+    if (pod) for (const o of podOwners(pod, guessedOwners(target, ns, results))) if (o.events) about.add(`${o.kind}/${o.name}`);
+    return items.filter((e) => about.has(`${String(involved(e)['kind'])}/${String(involved(e)['name'])}`));
+  }
+  if (spec.key === shared.endpointSlices.key) {
+    const services = new Set(pod ? selectingServices(pod, ns, results) : []);
+    return items.filter((slice) => services.has(meta(slice).labels?.['kubernetes.io/service-name'] ?? ''));
+  }
   return items;
 }

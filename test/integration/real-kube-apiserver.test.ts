@@ -437,13 +437,15 @@ describe.skipIf(missing !== undefined && !IN_CI)('live reader against a real kub
         const result = diagnose({ target: t, objects: collected[i]!.objects, logs: collected[i]!.logs });
         expect(result.diagnosis.id, t.name).toBe('crashloop.oom');
       }
-      // v1.20 accepts the selectors the group reads with.
+      // One list each for the pods, the namespace's events in both groups and its EndpointSlices (v1.20 serves only v1beta1: optional, no gap).
       expect(requestTo(requests, '/api/v1/namespaces/shop/pods?').map((r) => `${r.status} ${r.path}`)).toEqual(['200 /api/v1/namespaces/shop/pods?labelSelector=pod-template-hash%3D6f7b9c8d5f&limit=200']);
-      expect(requestTo(requests, '/api/v1/namespaces/shop/events?fieldSelector=involvedObject.kind%3DPod').map((r) => r.status)).toEqual([200]);
-      expect(requestTo(requests, '/apis/events.k8s.io/v1/namespaces/shop/events?fieldSelector=regarding.kind%3DPod').map((r) => r.status)).toEqual([200]);
+      expect(requestTo(requests, '/api/v1/namespaces/shop/events?').map((r) => `${r.status} ${r.path}`)).toEqual(['200 /api/v1/namespaces/shop/events?limit=500']);
+      expect(requestTo(requests, '/apis/events.k8s.io/v1/namespaces/shop/events?').map((r) => `${r.status} ${r.path}`)).toEqual(['200 /apis/events.k8s.io/v1/namespaces/shop/events?limit=500']);
+      expect(requestTo(requests, '/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices').map((r) => `${r.status} ${r.path}`)).toEqual(['404 /apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?limit=200']);
       expect(requests.filter((r) => /\/pods\/cart-[^/]+$/.test(r.path.split('?')[0]!))).toEqual([]);
-      // Each pod's own events, out of the namespace's.
-      expect(named(byPod[CART_PODS.reachable]!).filter((n) => n.startsWith('Event/')).length).toBeGreaterThanOrEqual(4);
+      // Each pod's own events and its Deployment's, out of the namespace's.
+      expect(named(byPod[CART_PODS.reachable]!).filter((n) => n.startsWith('Event/')).length).toBeGreaterThanOrEqual(5);
+      expect(byPod[CART_PODS.reachable]!.objects.some((o) => o.kind === 'Event' && (o['involvedObject'] as Json | undefined)?.['kind'] === 'Deployment')).toBe(true);
       for (const e of byPod[CART_PODS.reachable]!.objects.filter((o) => o.kind === 'Event' && (o['involvedObject'] as Json | undefined)?.['kind'] === 'Pod')) {
         expect((e['involvedObject'] as Json)['name']).toBe(CART_PODS.reachable);
       }
