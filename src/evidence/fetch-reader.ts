@@ -13,7 +13,7 @@
 import type { KubeObject, LogTail, Target } from '../core/types.ts';
 import { classifyError, classifyResponse, resourceLabel, type Classification, type RequestContext } from './api-errors.ts';
 import { fetchPath, groupContext, type FetchResult, type FetchSpec } from './planner.ts';
-import { boundLog, collectInRounds, contextOf, fromClassification, parseJson } from './fetch-results.ts';
+import { boundLog, collectInRounds, contextOf, fromClassification, narrowed, parseJson } from './fetch-results.ts';
 import type { CollectedEvidence, EvidenceError, EvidenceSession, EvidenceSource, SessionOptions } from './source.ts';
 
 export interface FetchEvidenceOptions {
@@ -87,7 +87,7 @@ export function fetchEvidenceSource(options: FetchEvidenceOptions): EvidenceSour
 
       const fetchOnce = (spec: FetchSpec): Promise<FetchResult> => {
         let p = cache.get(spec.key);
-        if (!p) cache.set(spec.key, (p = fetchSpec(spec)));
+        if (!p) cache.set(spec.key, (p = fetchSpec(spec).then((r) => narrowed(spec, r))));
         return p;
       };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { boundLog } from './fetch-results.ts';
+import { boundLog, narrowed } from './fetch-results.ts';
+import { listSpec, RESOURCES } from './planner.ts';
 
 describe('boundLog', () => {
   const id = (l: string) => l;
@@ -27,5 +28,23 @@ describe('boundLog', () => {
     const r = boundLog('ééééé', 10, 5);
     expect(r.truncated).toBe(true);
     expect(r.lines).toEqual(['éé']);
+  });
+});
+
+describe('narrowed', () => {
+  const ev = (kind: string, name: string, group: 'core' | 'v1' = 'core') => ({ kind: 'Event', metadata: { name: `${name}.1` }, [group === 'core' ? 'involvedObject' : 'regarding']: { kind, name } });
+  const events = [ev('Pod', 'a'), ev('Pod', 'b', 'v1'), ev('Pod', 'z'), ev('Deployment', 'cart'), ev('ReplicaSet', 'cart-1', 'v1')];
+  const spec = listSpec(RESOURCES.events, 'shop', 'required', 'events of namespace shop', { limit: 500 });
+
+  it("keeps a namespace's events about the session's pods and about anything that is not a Pod", () => {
+    const r = narrowed({ ...spec, onlyPods: ['a', 'b'] }, { state: 'list', items: events, more: true });
+    expect(r).toEqual({ state: 'list', items: [ev('Pod', 'a'), ev('Pod', 'b', 'v1'), ev('Deployment', 'cart'), ev('ReplicaSet', 'cart-1', 'v1')], more: true });
+  });
+
+  it('leaves other specs and other results as they are', () => {
+    const list = { state: 'list' as const, items: events, more: false };
+    expect(narrowed(spec, list)).toBe(list);
+    const failed = { state: 'failed' as const, reason: 'forbidden' as const, message: 'no' };
+    expect(narrowed({ ...spec, onlyPods: ['a'] }, failed)).toBe(failed);
   });
 });

@@ -63,6 +63,18 @@ export function parseJson(spec: FetchSpec, text: string, ctx: RequestContext): F
   return { state: 'object', object };
 }
 
+/** A list answer narrowed to what the spec's session keeps (`onlyPods`); other results as they are. */
+export function narrowed(spec: FetchSpec, result: FetchResult): FetchResult {
+  if (!spec.onlyPods || result.state !== 'list') return result;
+  const pods = new Set(spec.onlyPods);
+  const items = result.items.filter((e) => {
+    const about = e['involvedObject'] ?? e['regarding'];
+    const o = (about && typeof about === 'object' ? about : {}) as { kind?: unknown; name?: unknown };
+    return o.kind !== 'Pod' || pods.has(String(o.name));
+  });
+  return { ...result, items };
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 

@@ -27,7 +27,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject, LogTail, Target } from '../core/types.ts';
 import { classifyError, classifyResponse, resourceLabel, type Classification, type RequestContext } from './api-errors.ts';
 import { fetchPath, groupContext, targetProblem, type FetchResult, type FetchSpec } from './planner.ts';
-import { boundLog, collectInRounds, contextOf, fromClassification, parseJson, where } from './fetch-results.ts';
+import { boundLog, collectInRounds, contextOf, fromClassification, narrowed, parseJson, where } from './fetch-results.ts';
 import { tokenBucket, type RateLimiter } from './rate-limiter.ts';
 import { inSpan } from '../telemetry/tracing.ts';
 import type { CollectedEvidence, EvidenceError, EvidenceSession, EvidenceSource, SessionOptions } from './source.ts';
@@ -546,7 +546,9 @@ export function kubeEvidenceSource(options: KubeEvidenceOptions): EvidenceSource
         if (!p) {
           p = signal.aborted
             ? Promise.resolve(timeout(spec))
-            : raceAbort(cacheTtlMs > 0 ? shared(spec) : tracedFetch(spec, (s) => fetchSpec(s, signal, started)), signal, () => timeout(spec));
+            : raceAbort(cacheTtlMs > 0 ? shared(spec) : tracedFetch(spec, (s) => fetchSpec(s, signal, started)), signal, () => timeout(spec))
+              // The answer may be shared with other sessions; this one keeps only its part.
+              .then((r) => narrowed(spec, r));
           cache.set(spec.key, p);
         }
         return p;

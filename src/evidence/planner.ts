@@ -150,6 +150,12 @@ export interface FetchSpec {
   role: FetchRole;
   /** Fetches sharing an anyOf id are alternatives: failures are reported only if all fail. */
   anyOf?: string;
+  /**
+   * Items a session keeps of a list (events only): those about these pods, and those about any
+   * object that is not a Pod (owners). A namespace's events are mostly about pods the group does
+   * not name; a session keeps only its own. Not part of the key: the answer is the same.
+   */
+  onlyPods?: readonly string[];
   /** Why this is read (for tests and debugging). */
   why: string;
 }
@@ -549,7 +555,7 @@ export function groupContext(targets: readonly Target[]): GroupContext {
   const batches = new Map<string, PodBatch>();
   const namespaces = new Map<string, NamespaceReads>();
   for (const [ns, names] of podsByNs) {
-    if (names.size >= LIMITS.batchNamespace) namespaces.set(ns, namespaceReads(ns));
+    if (names.size >= LIMITS.batchNamespace) namespaces.set(ns, namespaceReads(ns, [...names].sort()));
     const byReplicaSet = new Map<string, { hash: string; members: string[] }>();
     for (const name of [...names].sort()) {
       const rs = replicaSetOfName(name);
@@ -576,12 +582,12 @@ function podBatch(t: Target, ns: string, group: GroupContext): PodBatch | undefi
   return group.batches.get(`${ns}/${t.name}`);
 }
 
-function namespaceReads(ns: string): NamespaceReads {
+function namespaceReads(ns: string, pods: string[]): NamespaceReads {
   const anyOf = `events of namespace ${ns}`;
   return {
     events: [
-      listSpec(RESOURCES.events, ns, 'required', `events of namespace ${ns} (the group names several of its pods)`, { limit: LIMITS.namespaceEvents, anyOf }),
-      listSpec(RESOURCES.eventsV1, ns, 'required', `events of namespace ${ns} (events.k8s.io)`, { limit: LIMITS.namespaceEvents, anyOf }),
+      { ...listSpec(RESOURCES.events, ns, 'required', `events of namespace ${ns} (the group names several of its pods)`, { limit: LIMITS.namespaceEvents, anyOf }), onlyPods: pods },
+      { ...listSpec(RESOURCES.eventsV1, ns, 'required', `events of namespace ${ns} (events.k8s.io)`, { limit: LIMITS.namespaceEvents, anyOf }), onlyPods: pods },
     ],
     // Optional, as a Service's own EndpointSlices are for a pod: no pod rule needs them.
     endpointSlices: listSpec(RESOURCES.endpointSlices, ns, 'optional', `EndpointSlices of namespace ${ns}`, { limit: LIMITS.namespaceEndpointSlices }),
