@@ -522,8 +522,10 @@ export function kubeEvidenceSource(options: KubeEvidenceOptions): EvidenceSource
       // session still stops waiting at its own deadline (raceAbort below).
       const shared = (spec: FetchSpec): Promise<FetchResult> => {
         const key = `${client.context}\n${spec.key}`;
+        // Narrowed at once: a group's first round parses all its kept answers in one go, and a
+        // namespace's events in full are many times the session's part.
         const kept = answers.get(key);
-        if (kept) return Promise.resolve(kept);
+        if (kept) return Promise.resolve(narrowed(spec, kept));
         let p = inflight.get(key);
         if (!p) {
           let bytes = 0;

@@ -427,6 +427,8 @@ describe("planner: a group's pods are read together", () => {
   const B = `${RS}-b4d6f`;
   const C = `${RS}-c5g7h`;
   const OTHER = 'search-6c8b7d5f4-q2w4e';
+  // With A, B and C: the 10 pods of one namespace that make the group read its events with one list.
+  const EXTRA = ['d', 'f', 'g', 'h', 'j', 'k', 'l'].map((c) => `${RS}-${c}2222`);
   const t = (name: string, container?: string): Target => ({ kind: 'Pod', namespace: NS, name, ...(container ? { container } : {}) });
   const oom = { name: 'app', restartCount: 6, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { reason: 'OOMKilled', exitCode: 137 } } };
   const batchList = (items: KubeObject[], more = false): FetchResult => ({ state: 'list', items, more });
@@ -455,8 +457,10 @@ describe("planner: a group's pods are read together", () => {
     expect(ra!.filter((s) => s.resource === 'events').map((s) => s.fieldSelector)).toEqual([`involvedObject.name=${A},involvedObject.kind=Pod`, `regarding.name=${A},regarding.kind=Pod`]);
   });
 
-  it('round 1: three or more pods of a namespace read its events once, in both API groups', () => {
-    const group = groupContext([t(A), t(B), t(OTHER), { kind: 'Pod', namespace: 'web', name: 'api-1' }]);
+  it('round 1: ten or more pods of a namespace read its events once, in both API groups; fewer read their own', () => {
+    const group = groupContext([t(A), t(B), t(OTHER), ...EXTRA.map((n) => t(n)), { kind: 'Pod', namespace: 'web', name: 'api-1' }]);
+    const nine = groupContext([t(A), t(B), ...EXTRA.map((n) => t(n))]);
+    expect(planRound(t(A), 1, new Map(), nine).filter((s) => s.resource === 'events').map((s) => s.fieldSelector)).toEqual([`involvedObject.name=${A},involvedObject.kind=Pod`, `regarding.name=${A},regarding.kind=Pod`]);
     const events = planRound(t(OTHER), 1, new Map(), group).filter((s) => s.resource === 'events');
     expect(events.map(short)).toEqual([
       'list /api/v1/namespaces/shop/events?limit=500 [required anyOf]',
@@ -510,7 +514,7 @@ describe("planner: a group's pods are read together", () => {
   });
 
   it("round 2 in a shared namespace: no owner events of its own (the namespace's hold them), one EndpointSlice list for the namespace", () => {
-    const targets = [t(A), t(B), t(C)];
+    const targets = [t(A), t(B), t(C), ...EXTRA.map((n) => t(n))];
     const group = groupContext(targets);
     const res = round1(group, targets, targets.map((x) => pod(x.name, { statuses: [oom] })));
     res.set(listSpec(RESOURCES.services, NS, 'required', '', { limit: 200 }).key, list([
@@ -530,7 +534,7 @@ describe("planner: a group's pods are read together", () => {
   });
 
   it('namespace pod events cut at the limit: each pod reads its own pair in round 2', () => {
-    const targets = [t(A), t(B), t(C)];
+    const targets = [t(A), t(B), t(C), ...EXTRA.map((n) => t(n))];
     const group = groupContext(targets);
     const res = round1(group, targets, targets.map((x) => pod(x.name, { statuses: [oom] })), true);
     const events = planRound(t(C), 2, res, group).filter((s) => s.resource === 'events' && s.fieldSelector?.includes(C));
@@ -538,7 +542,7 @@ describe("planner: a group's pods are read together", () => {
   });
 
   it("itemsFor: a pod's evidence keeps itself and the pod whose log it reads from the batch list, and its own events from the namespace's", () => {
-    const targets = [t(A), t(B), t(C)];
+    const targets = [t(A), t(B), t(C), ...EXTRA.map((n) => t(n))];
     const group = groupContext(targets);
     const pods = targets.map((x) => pod(x.name, { statuses: [oom] }));
     const res = round1(group, targets, pods);
