@@ -6,6 +6,16 @@ import * as z from 'zod/mini';
 
 let english: z.core.$ZodErrorMap | undefined;
 
+/**
+ * A schema built on first use rather than at import. zod does its work when a schema is built;
+ * a schema that only some routes or only a configuration file need costs a Lambda cold start
+ * that never uses it (bench/RESULTS.md, "Cold start (Lambda)").
+ */
+export function onFirstUse<S>(build: () => S): () => S {
+  let built: S | undefined;
+  return () => (built ??= build());
+}
+
 /** `schema.safeParse(value)` with zod's English messages, as full zod words them. */
 export function safeParse<S extends z.ZodMiniType>(schema: S, value: unknown): z.core.util.SafeParseResult<z.output<S>> {
   english ??= z.locales.en().localeError;

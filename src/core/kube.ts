@@ -195,6 +195,20 @@ export interface NormalizedEvent {
   source?: string;
 }
 
+const UTC_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z$/;
+
+/**
+ * `a.localeCompare(b)` for timestamps, as the rules order events and conditions by them. The API
+ * server writes them in UTC (RFC 3339 with "Z"); for two of those, or an empty one, code-unit order
+ * is the collation's order (digits, then ".", then "Z"), and the first localeCompare of a process
+ * costs 6 to 8 ms (ICU builds its collator), as much as a cold start's whole diagnosis. Any other
+ * string still goes through localeCompare (kube.test.ts compares the two).
+ */
+export function compareTimes(a: string, b: string): number {
+  if ((a === '' || UTC_TIME.test(a)) && (b === '' || UTC_TIME.test(b))) return a < b ? -1 : a > b ? 1 : 0;
+  return a.localeCompare(b);
+}
+
 /** Accepts a wire string or a Date (the client library's shape) and returns ISO-8601. */
 export function timeOf(value: unknown): string | undefined {
   if (typeof value === 'string' && value.length > 0) return value;

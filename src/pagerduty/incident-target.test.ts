@@ -24,7 +24,7 @@ describe('finding the Kubernetes object of a PagerDuty incident', () => {
   });
 
   it('matches configured patterns on the title and the service, merging their named groups', () => {
-    const patterns = incidentTargetsSchema.parse([
+    const patterns = incidentTargetsSchema().parse([
       { field: 'title', pattern: '^(?<kind>\\w+) (?<namespace>[a-z0-9-]+)/(?<name>[a-z0-9.-]+)' },
       { field: 'service', pattern: '^k8s-(?<cluster>[a-z0-9-]+)$' },
     ]);
@@ -34,7 +34,7 @@ describe('finding the Kubernetes object of a PagerDuty incident', () => {
 
   it('says why nothing was found', () => {
     expect(findIncidentTarget(incident, [{ foo: 'bar' }], []).problems).toEqual(['no alert details name an object and no title/service pattern is configured']);
-    const patterns = incidentTargetsSchema.parse([{ field: 'title', pattern: '^(?<pod>cart-\\d+)' }]);
+    const patterns = incidentTargetsSchema().parse([{ field: 'title', pattern: '^(?<pod>cart-\\d+)' }]);
     expect(findIncidentTarget({ ...incident, title: 'cart-1 down' }, [], patterns).problems).toEqual(['title/service pattern: label pod names a Pod but the alert has no namespace label']);
     expect(findIncidentTarget(incident, [], patterns).problems).toEqual(['no configured pattern matched the title or service']);
   });

@@ -6,7 +6,7 @@
 import * as z from 'zod/mini';
 import type { Target } from '../core/types.ts';
 import { resolveTarget } from '../alerts/resolve-target.ts';
-import { safeParse } from '../config/schema-parse.ts';
+import { onFirstUse, safeParse } from '../config/schema-parse.ts';
 import { targetSchema } from '../diagnose/request.ts';
 
 export interface IncidentTargetPattern {
@@ -14,8 +14,8 @@ export interface IncidentTargetPattern {
   pattern: RegExp;
 }
 
-/** `pagerduty.incidentTargets` in the KUBETRIAGE_CONFIG YAML. */
-export const incidentTargetsSchema = z._default(z.array(z.strictObject({
+/** `pagerduty.incidentTargets` in the KUBETRIAGE_CONFIG YAML (built when a file is read). */
+export const incidentTargetsSchema = onFirstUse(() => z._default(z.array(z.strictObject({
   field: z.enum(['title', 'service']),
   pattern: z.pipe(z.string().check(z.minLength(1)), z.transform((p: string, ctx) => {
     let re: RegExp | undefined;
@@ -28,7 +28,7 @@ export const incidentTargetsSchema = z._default(z.array(z.strictObject({
     if (!/\(\?<\w+>/.test(p)) ctx.issues.push({ code: 'custom', message: 'needs named groups, e.g. (?<namespace>[a-z0-9-]+)/(?<pod>[a-z0-9.-]+)', input: p });
     return re;
   })),
-})), []);
+})), []));
 
 /** The incident as webhooks v3 and the REST API describe it (only what is read here). */
 export interface IncidentLike {

@@ -9,7 +9,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import * as z from 'zod/mini';
 import { DeliveryRecord } from '../alertmanager/delivery-record.ts';
-import { safeParse } from '../config/schema-parse.ts';
+import { onFirstUse, safeParse } from '../config/schema-parse.ts';
 import type { DiagnoseOptions } from '../core/types.ts';
 import type { EvidenceSource } from '../evidence/source.ts';
 import { checkInputLimits, type InputLimits } from '../http/limits.ts';
@@ -51,16 +51,17 @@ export interface PagerDutyWebhookOptions {
 /** Where an incident carries alert labels (read by findIncidentTarget). */
 const LABEL_MAPS = ['event.data.body.details.labels', 'event.data.details.labels', 'event.data.custom_details.labels'];
 
-const envelopeSchema = z.looseObject({
+// Built on the first webhook: a /v1/diagnose cold start never needs them.
+const envelopeSchema = onFirstUse(() => z.looseObject({
   event: z.looseObject({
     id: z.optional(z.string()),
     event_type: z.string(),
     resource_type: z.optional(z.string()),
     data: z.optional(z.unknown()),
   }),
-});
+}));
 
-const incidentSchema = z.looseObject({
+const incidentSchema = onFirstUse(() => z.looseObject({
   id: z.string().check(z.regex(INCIDENT_ID)),
   title: z.optional(z.string()),
   service: z.nullish(z.looseObject({ summary: z.optional(z.string()), name: z.optional(z.string()) })),
@@ -68,8 +69,8 @@ const incidentSchema = z.looseObject({
   body: z.nullish(z.looseObject({ details: z.optional(z.unknown()) })),
   details: z.optional(z.unknown()),
   custom_details: z.optional(z.unknown()),
-});
-type Incident = z.infer<typeof incidentSchema>;
+}));
+type Incident = z.infer<ReturnType<typeof incidentSchema>>;
 
 export interface IncidentOutcome {
   incident: string;
@@ -135,7 +136,7 @@ export function pagerdutyWebhookRoutes(o: PagerDutyWebhookOptions | undefined): 
       }
       const overLimit = checkInputLimits(json, o.limits, LABEL_MAPS);
       if (overLimit) return problemResponse(c, overLimit);
-      const envelope = safeParse(envelopeSchema, json);
+      const envelope = safeParse(envelopeSchema(), json);
       if (!envelope.success) {
         // Signed by PagerDuty, so retrying cannot help: acknowledge and say why it was not used.
         o.log?.({ msg: 'pagerduty webhook ignored', reason: 'not a v3 event envelope' });
@@ -146,7 +147,7 @@ export function pagerdutyWebhookRoutes(o: PagerDutyWebhookOptions | undefined): 
       if (webhookId && o.seen.has(webhookId)) return c.json({ status: 'duplicate', webhook_id: webhookId }, 200);
       if (webhookId) o.seen.add(webhookId);
       if (event.event_type !== 'incident.triggered') return c.json({ status: 'ignored', event_type: event.event_type }, 200);
-      const incident = safeParse(incidentSchema, event.data);
+      const incident = safeParse(incidentSchema(), event.data);
       if (!incident.success) {
         o.log?.({ msg: 'pagerduty webhook ignored', event_type: event.event_type, reason: 'incident data without a valid id' });
         return c.json({ status: 'ignored', event_type: event.event_type, reason: 'incident data without a valid id' }, 200);

@@ -5,7 +5,7 @@
 import type { AppDeps } from '../app.ts';
 import { ConfigError, type Config } from '../config/config.ts';
 import type { EvidenceSource } from '../evidence/source.ts';
-import { authConfigured } from '../http/auth.ts';
+import { authConfigured, type AuthOptions } from '../http/auth.ts';
 import { sinkDepsFromConfig } from '../sinks/routing.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 
@@ -22,6 +22,8 @@ export interface RuntimeBindings {
   fetch?: typeof globalThis.fetch;
   /** The runtime's own request id (AppDeps.requestIdOf). */
   requestIdOf?: AppDeps['requestIdOf'];
+  /** The hash credentials are compared through (AuthOptions.hash); default: WebCrypto's SHA-256. */
+  authHash?: AuthOptions['hash'];
 }
 
 export class OpenIngestError extends Error {}
@@ -32,7 +34,7 @@ export class OpenIngestError extends Error {}
  * for a KUBETRIAGE_CONFIG file that cannot be read or is invalid.
  */
 export function depsFromConfig(config: Config, b: RuntimeBindings): AppDeps {
-  const auth = { bearerTokens: config.KUBETRIAGE_AUTH_TOKEN, basicCredentials: config.KUBETRIAGE_BASIC_AUTH };
+  const auth: AuthOptions = { bearerTokens: config.KUBETRIAGE_AUTH_TOKEN, basicCredentials: config.KUBETRIAGE_BASIC_AUTH, ...(b.authHash ? { hash: b.authHash } : {}) };
   if (!authConfigured(auth)) {
     if (!b.demo && config.KUBETRIAGE_AUTH_OPEN !== 'true') {
       throw new OpenIngestError('no credentials are configured for the ingest routes: set KUBETRIAGE_AUTH_TOKEN or KUBETRIAGE_BASIC_AUTH (or KUBETRIAGE_AUTH_OPEN=true to run open on purpose)');

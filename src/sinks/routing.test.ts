@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../app.ts';
 import type { EnrichedAlert } from '../alertmanager/enrich.ts';
 import { ConfigError, loadConfig } from '../config/config.ts';
-import { loadConfigFile, matches, parseMatcher, sinkDepsFromConfig, type Matcher, type RoutingEnv } from './routing.ts';
+import { configFileSchema, emptyConfigFile, loadConfigFile, matches, parseMatcher, sinkDepsFromConfig, type Matcher, type RoutingEnv } from './routing.ts';
+import { safeParse } from '../config/schema-parse.ts';
 import { createPagerDutyStandIn } from '../../test/support/pagerduty-stand-in.ts';
 import { alertFor, DEMO_EXPECTED, demoSource, payloadOf } from '../../test/support/enriched-alerts.ts';
 
@@ -168,6 +169,15 @@ extra: 1
 
   it('cannot read key files where there are none (Workers)', () => {
     expect(problemsOf(() => loadConfigFile(env(), { yamlText: 'sinks:\n  - { name: pd, type: pagerduty, routingKeyFile: /k }\n' }))).toEqual(['KUBETRIAGE_CONFIG: sinks[0].routingKeyFile: files cannot be read on this runtime']);
+  });
+
+  it('without a file, reads what an empty document parses to (the schema is not built for it)', () => {
+    expect(safeParse(configFileSchema(), {})).toStrictEqual({ success: true, data: emptyConfigFile() });
+    for (const yamlText of [undefined, '', '{}']) {
+      const f = loadConfigFile(env({ KUBETRIAGE_FORWARD_URL: 'https://hook.example/x' }), yamlText === undefined ? {} : { yamlText });
+      expect(f.routing.sinks.map((s) => s.name)).toEqual(['webhook']);
+      expect({ incidentTargets: f.incidentTargets, runbookTemplates: f.runbookTemplates, warnings: f.warnings }).toStrictEqual({ incidentTargets: [], runbookTemplates: {}, warnings: [] });
+    }
   });
 });
 

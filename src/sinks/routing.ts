@@ -10,7 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import * as z from 'zod/mini';
 import type { EnrichedAlert } from '../alertmanager/enrich.ts';
 import { ConfigError, type Config } from '../config/config.ts';
-import { safeParse } from '../config/schema-parse.ts';
+import { onFirstUse, safeParse } from '../config/schema-parse.ts';
 import { incidentTargetsSchema, type IncidentTargetPattern } from '../pagerduty/incident-target.ts';
 import { allRules } from '../core/rules/registry.ts';
 import type { PagerDutyDeps } from '../pagerduty/webhook-route.ts';
@@ -64,55 +64,66 @@ export function matches(m: Matcher, labels: Record<string, string>): boolean {
 // ---------------------------------------------------------------------------------------------
 // The KUBETRIAGE_CONFIG file
 
-const sinkName = z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use lowercase letters, digits, - and _ (at most 63)'));
-const httpUrl = z.url({ protocol: /^https?$/ });
+// Built when a file is read: without one, nothing here is needed (loadConfigFile).
+const fileSchemas = onFirstUse(() => {
+  const sinkName = z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use lowercase letters, digits, - and _ (at most 63)'));
+  const httpUrl = z.url({ protocol: /^https?$/ });
 
-const sinkSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    name: sinkName,
-    type: z.literal('pagerduty'),
-    /** Prefer routingKeyFile: the key then stays out of the config file. */
-    routingKey: z.optional(z.string()),
-    routingKeyFile: z.optional(z.string().check(z.minLength(1))),
-    eventsUrl: z.optional(httpUrl),
-  }),
-  z.strictObject({
-    name: sinkName,
-    type: z.literal('slack'),
-    webhookUrl: z.optional(z.string()),
-    webhookUrlFile: z.optional(z.string().check(z.minLength(1))),
-  }),
-  z.strictObject({
-    name: sinkName,
-    type: z.literal('webhook'),
-    url: httpUrl,
-  }),
-], { error: 'each sink needs type: pagerduty, slack or webhook' });
+  const sinkSchema = z.discriminatedUnion('type', [
+    z.strictObject({
+      name: sinkName,
+      type: z.literal('pagerduty'),
+      /** Prefer routingKeyFile: the key then stays out of the config file. */
+      routingKey: z.optional(z.string()),
+      routingKeyFile: z.optional(z.string().check(z.minLength(1))),
+      eventsUrl: z.optional(httpUrl),
+    }),
+    z.strictObject({
+      name: sinkName,
+      type: z.literal('slack'),
+      webhookUrl: z.optional(z.string()),
+      webhookUrlFile: z.optional(z.string().check(z.minLength(1))),
+    }),
+    z.strictObject({
+      name: sinkName,
+      type: z.literal('webhook'),
+      url: httpUrl,
+    }),
+  ], { error: 'each sink needs type: pagerduty, slack or webhook' });
 
-const routeSinkSchema = z.union([sinkName, z.strictObject({ name: sinkName, required: z._default(z.boolean(), true) })], { error: 'a sink name, or { name, required }' });
+  const routeSinkSchema = z.union([sinkName, z.strictObject({ name: sinkName, required: z._default(z.boolean(), true) })], { error: 'a sink name, or { name, required }' });
 
-const matcherSchema = z.pipe(z.string(), z.transform((text: string, ctx) => {
-  const m = parseMatcher(text);
-  if (typeof m === 'string') {
-    ctx.issues.push({ code: 'custom', message: m, input: text });
-    return z.NEVER;
-  }
-  return m;
-}));
+  const matcherSchema = z.pipe(z.string(), z.transform((text: string, ctx) => {
+    const m = parseMatcher(text);
+    if (typeof m === 'string') {
+      ctx.issues.push({ code: 'custom', message: m, input: text });
+      return z.NEVER;
+    }
+    return m;
+  }));
 
-const routeSchema = z.strictObject({
-  matchers: z._default(z.array(matcherSchema), []),
-  sinks: z.array(routeSinkSchema).check(z.minLength(1, 'name at least one sink')),
-  continue: z._default(z.boolean(), false),
+  const routeSchema = z.strictObject({
+    matchers: z._default(z.array(matcherSchema), []),
+    sinks: z.array(routeSinkSchema).check(z.minLength(1, 'name at least one sink')),
+    continue: z._default(z.boolean(), false),
+  });
+
+  const configFileSchema = z.strictObject({
+    sinks: z._default(z.array(sinkSchema), []),
+    routes: z.optional(z.array(routeSchema)),
+    pagerduty: z.optional(z.strictObject({ incidentTargets: incidentTargetsSchema() })),
+    /** The organisation's runbook link per diagnosis id ('*' for all): `{id}`, `{kind}`, `{namespace}`, `{name}` are filled in. */
+    runbooks: z._default(z.record(z.string(), z.string().check(z.regex(/^https?:\/\//, 'must be an http(s) URL template'))), {}),
+  });
+  return { httpUrl, configFile: configFileSchema };
 });
 
-export const configFileSchema = z.strictObject({
-  sinks: z._default(z.array(sinkSchema), []),
-  routes: z.optional(z.array(routeSchema)),
-  pagerduty: z.optional(z.strictObject({ incidentTargets: incidentTargetsSchema })),
-  /** The organisation's runbook link per diagnosis id ('*' for all): `{id}`, `{kind}`, `{namespace}`, `{name}` are filled in. */
-  runbooks: z._default(z.record(z.string(), z.string().check(z.regex(/^https?:\/\//, 'must be an http(s) URL template'))), {}),
-});
+/** The KUBETRIAGE_CONFIG file's schema. */
+export const configFileSchema = (): ReturnType<typeof fileSchemas>['configFile'] => fileSchemas().configFile;
+export type ConfigFileDocument = z.output<ReturnType<typeof configFileSchema>>;
+
+/** What an absent file (the document {}) parses to; routing.test.ts checks that the schema agrees. */
+export const emptyConfigFile = (): ConfigFileDocument => ({ sinks: [], runbooks: {} });
 
 // ---------------------------------------------------------------------------------------------
 
@@ -162,17 +173,20 @@ export function loadConfigFile(env: RoutingEnv, o: LoadOptions = {}): ConfigFile
   const where = o.yamlPath ?? 'KUBETRIAGE_CONFIG';
   const problems: string[] = [];
   const warnings: string[] = [];
-  let doc: unknown = {};
+  // Without a file the document is {}, and its defaults are known: the file's schemas are then
+  // never built (every Lambda cold start without KUBETRIAGE_CONFIG).
+  let file = emptyConfigFile();
   if (o.yamlText !== undefined) {
+    let doc: unknown;
     try {
       doc = parseYaml(o.yamlText) ?? {};
     } catch (err) {
       throw new ConfigError([`${where}: not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
     }
+    const parsed = safeParse(configFileSchema(), doc);
+    if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${where}: ${path(i.path) || '(document)'}: ${i.message}`));
+    file = parsed.data;
   }
-  const parsed = safeParse(configFileSchema, doc);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${where}: ${path(i.path) || '(document)'}: ${i.message}`));
-  const file = parsed.data;
   const knownIds = new Set(allRules().map((r) => r.id));
   for (const id of Object.keys(file.runbooks)) {
     if (id !== '*' && !knownIds.has(id)) problems.push(`${where}: runbooks.${id}: no diagnosis has this id (see docs/diagnoses.md)`);
@@ -213,7 +227,7 @@ export function loadConfigFile(env: RoutingEnv, o: LoadOptions = {}): ConfigFile
       const url = secret(p, s.webhookUrl, s.webhookUrlFile, env.KUBETRIAGE_SLACK_WEBHOOK_URL, 'webhookUrl');
       if (url === undefined) {
         if (s.webhookUrl === undefined && s.webhookUrlFile === undefined) problems.push(`${where}: ${p}: no webhook URL: set webhookUrlFile, webhookUrl or KUBETRIAGE_SLACK_WEBHOOK_URL`);
-      } else if (!safeParse(httpUrl, url).success) problems.push(`${where}: ${p}: the Slack webhook URL is not an http(s) URL`);
+      } else if (!safeParse(fileSchemas().httpUrl, url).success) problems.push(`${where}: ${p}: the Slack webhook URL is not an http(s) URL`);
       else sinks.set(s.name, slackSink({ name: s.name, webhookUrl: url }));
     } else {
       sinks.set(s.name, webhookSink({ name: s.name, url: s.url }));

@@ -3,7 +3,7 @@
 // (configMap / secret / projected volumes, where the pod stays ContainerCreating). Secret and
 // ConfigMap objects are never read: only their names, as the kubelet prints them.
 import type { EvidenceLine, Finding, NextStep, RuleDefinition, RuleFamily } from '../types.ts';
-import type { ContainerSpec, Pod } from '../kube.ts';
+import { compareTimes, type ContainerSpec, type Pod } from '../kube.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { containersOf, eventEvidence, fieldEvidence, ownerWorkload, podEvents, podRef, statusPath, workloadArg } from '../pod-view.ts';
 import { kubectl } from '../next-steps.ts';
@@ -176,7 +176,7 @@ function findingsFor(snap: Snapshot, p: Pod): Finding[] {
   // Volumes: FailedMount while the pod is still being created (events outlive a fixed mount).
   const pending = p.status?.phase === 'Pending' || p.status?.phase === undefined;
   if (pending && !running) {
-    const mounts = podEvents(snap, ref, /^FailedMount$/).sort((a, b) => (a.lastTime ?? '').localeCompare(b.lastTime ?? ''));
+    const mounts = podEvents(snap, ref, /^FailedMount$/).sort((a, b) => compareTimes(a.lastTime ?? '', b.lastTime ?? ''));
     for (const e of [...mounts].reverse()) {
       const parsed = resolveName(p, parseConfigError(e.message));
       if (!parsed) continue;

@@ -4,7 +4,7 @@
 // and etcd* alerts. Events about objects outside the target's scope count, but weakly: etcd trouble
 // is cluster-wide, yet it does not prove it is what broke this target.
 import type { EvidenceLine, Finding, NextStep, RuleDefinition, RuleFamily, Target } from '../types.ts';
-import type { NormalizedEvent, Pod } from '../kube.ts';
+import { compareTimes, type NormalizedEvent, type Pod } from '../kube.ts';
 import { metaOf, refKey, type Snapshot } from '../snapshot.ts';
 import { scopeRefs } from '../timeline.ts';
 import { containersOf, eventEvidence, fieldEvidence, logEvidence, podRef, statusPath } from '../pod-view.ts';
@@ -147,7 +147,7 @@ function eventSignals(snap: Snapshot): EventSignal[] {
   const inScope = new Set(scopeRefs(snap).map(refKey));
   const etcdEvents = snap.events.filter((e) => ETCD_ERROR.test(e.message) && !ETCD_CLIENT_ERROR.test(e.message));
   const timeouts = snap.events.filter((e) => e.type === 'Warning' && /^Failed/.test(e.reason) && APISERVER_TIMEOUT.test(e.message) && !WEBHOOK.test(e.message) && !ETCD_ERROR.test(e.message));
-  const sorted = (evs: NormalizedEvent[]) => [...evs].sort((a, b) => (a.lastTime ?? '').localeCompare(b.lastTime ?? ''));
+  const sorted = (evs: NormalizedEvent[]) => [...evs].sort((a, b) => compareTimes(a.lastTime ?? '', b.lastTime ?? ''));
   const describeEvs = (evs: NormalizedEvent[]) => {
     const last = sorted(evs).at(-1)!;
     const r = last.regarding;

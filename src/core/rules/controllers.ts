@@ -2,7 +2,7 @@
 // (quota, admission, anything else the controllers report as FailedCreate), and Jobs that gave up.
 // Pod-level root causes belong to the other families; these rules describe the workload.
 import type { EvidenceLine, Finding, ObjectRef, RuleDefinition, RuleFamily, Target } from '../types.ts';
-import type { Condition, Pod, Workload } from '../kube.ts';
+import { compareTimes, type Condition, type Pod, type Workload } from '../kube.ts';
 import { formatRef, metaOf, refKey, type Snapshot } from '../snapshot.ts';
 import { containersOf, eventEvidence, fieldEvidence, logEvidence, podRef, statusPath, tellingLines } from '../pod-view.ts';
 import { kubectl } from '../next-steps.ts';
@@ -295,7 +295,7 @@ function createFailures(snap: Snapshot, target: Target, w: Workload | undefined)
   const what = target.kind === 'CronJob' ? 'Jobs' : 'pods';
   const findings: Finding[] = [];
   for (const [id, items] of byId) {
-    const sorted = [...items].sort((a, b) => a.report.last.localeCompare(b.report.last));
+    const sorted = [...items].sort((a, b) => compareTimes(a.report.last, b.report.last));
     const latest = sorted.at(-1)!;
     const total = items.reduce((n, i) => n + i.report.count, 0);
     const where = latest.report.ref.kind === target.kind && latest.report.ref.name === target.name ? '' : ` (on ${formatRef(latest.report.ref)})`;
@@ -345,7 +345,7 @@ function quotaTarget(snap: Snapshot): Finding[] {
   if (full.length === 0) return [];
   const rejected = snap.events.filter((e) => e.regarding.namespace === t.namespace && e.reason === 'FailedCreate' &&
     (e.message.includes(`exceeded quota: ${t.name},`) || e.message.includes(`failed quota: ${t.name}:`)));
-  const latest = [...rejected].sort((a, b) => (a.lastTime ?? '').localeCompare(b.lastTime ?? '')).at(-1);
+  const latest = [...rejected].sort((a, b) => compareTimes(a.lastTime ?? '', b.lastTime ?? '')).at(-1);
   const detail = full.map((f) => `${f.k} used ${f.used} of ${f.hard}`).join(', ');
   const consequence = latest
     ? `; it rejects new objects (${formatRef(latest.regarding)}: ${oneLine(latest.message, 200)})`

@@ -4,7 +4,7 @@
 // or after `ErrImagePull:` in the back-off message of newer kubelets). Messages are matched as
 // containerd, CRI-O and dockershim print them.
 import type { Finding, NextStep, RuleDefinition, RuleFamily } from '../types.ts';
-import type { NormalizedEvent, Pod } from '../kube.ts';
+import { compareTimes, type NormalizedEvent, type Pod } from '../kube.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { containerEvents, containersOf, eventEvidence, fieldEvidence, ownerWorkload, statusPath, workloadArg, type ContainerView } from '../pod-view.ts';
 import { kubectl } from '../next-steps.ts';
@@ -152,7 +152,7 @@ function causeText(message: string): string {
 }
 
 const latest = (events: NormalizedEvent[]) =>
-  [...events].sort((a, b) => (a.lastTime ?? '').localeCompare(b.lastTime ?? ''));
+  [...events].sort((a, b) => compareTimes(a.lastTime ?? '', b.lastTime ?? ''));
 
 function findingsFor(snap: Snapshot, p: Pod, c: ContainerView): Finding[] {
   const waiting = c.status.state?.waiting;

@@ -7,7 +7,7 @@
 // bundle), pod.evicted stands on its own, naming the resource and the pod's own usage. Evictions
 // for exceeding the pod's own ephemeral-storage limits are never blamed on the node.
 import type { EvidenceLine, Finding, NextStep, RuleDefinition, RuleFamily } from '../types.ts';
-import type { Condition, NormalizedEvent, Node, Pod } from '../kube.ts';
+import { compareTimes, type Condition, type NormalizedEvent, type Node, type Pod } from '../kube.ts';
 import { metaOf, type Snapshot } from '../snapshot.ts';
 import { containersOf, eventEvidence, fieldEvidence, ownerWorkload, podEvents, podRef, workloadArg } from '../pod-view.ts';
 import { kubectl } from '../next-steps.ts';
@@ -106,7 +106,7 @@ const OWN_LIMIT = /exceeds the total limit of containers|exceeded its local ephe
 
 const cond = (n: Node, type: string): Condition | undefined => n.status?.conditions?.find((c) => c.type === type);
 const condText = (c: Condition) => `${c.status ?? '?'}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}${c.lastTransitionTime ? ` since ${c.lastTransitionTime}` : ''}`;
-const byTime = (a: NormalizedEvent, b: NormalizedEvent) => (a.lastTime ?? '').localeCompare(b.lastTime ?? '');
+const byTime = (a: NormalizedEvent, b: NormalizedEvent) => compareTimes(a.lastTime ?? '', b.lastTime ?? '');
 
 interface NodeCtx {
   snap: Snapshot;

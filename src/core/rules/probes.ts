@@ -2,7 +2,7 @@
 // `Unhealthy` events ("Readiness probe failed: ...", "Startup probe failed: ..."). Liveness kills are
 // crashloop.liveness-probe (crashloop.ts) and are not repeated here.
 import type { Finding, RuleDefinition, RuleFamily } from '../types.ts';
-import type { NormalizedEvent, Pod, Probe } from '../kube.ts';
+import { compareTimes, type NormalizedEvent, type Pod, type Probe } from '../kube.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { containerEvents, containersOf, eventEvidence, fieldEvidence, ownerWorkload, statusPath, workloadArg, type ContainerView } from '../pod-view.ts';
 import { kubectl } from '../next-steps.ts';
@@ -77,7 +77,7 @@ function describeProbe(p: Probe | undefined): string | undefined {
   return `${how} timeoutSeconds=${p.timeoutSeconds ?? 1} periodSeconds=${p.periodSeconds ?? 10} failureThreshold=${p.failureThreshold ?? 3}${p.initialDelaySeconds ? ` initialDelaySeconds=${p.initialDelaySeconds}` : ''}`;
 }
 
-const byTime = (a: NormalizedEvent, b: NormalizedEvent) => (a.lastTime ?? '').localeCompare(b.lastTime ?? '');
+const byTime = (a: NormalizedEvent, b: NormalizedEvent) => compareTimes(a.lastTime ?? '', b.lastTime ?? '');
 const total = (events: NormalizedEvent[]) => events.reduce((n, e) => n + e.count, 0);
 
 function readinessFinding(snap: Snapshot, p: Pod, c: ContainerView): Finding | undefined {

@@ -3,7 +3,7 @@
 // events. The primary is the reason that blocks the most nodes; nodes excluded by design (the
 // control-plane taint, a DaemonSet pod's pinning to its own node) never count as the cause.
 import type { EvidenceLine, Finding, NextStep, RuleDefinition, RuleFamily } from '../types.ts';
-import type { Node, NormalizedEvent, PersistentVolumeClaim, Pod } from '../kube.ts';
+import { compareTimes, type Node, type NormalizedEvent, type PersistentVolumeClaim, type Pod } from '../kube.ts';
 import { metaOf, type Snapshot } from '../snapshot.ts';
 import { eventEvidence, fieldEvidence, ownerWorkload, podEvents, podRef, workloadArg } from '../pod-view.ts';
 import { kubectl } from '../next-steps.ts';
@@ -246,7 +246,7 @@ export function podRequest(pod: Pod, resource: string): Request | undefined {
 // Detection
 // ---------------------------------------------------------------------------------------------
 
-const byTime = (a: NormalizedEvent, b: NormalizedEvent) => (a.lastTime ?? a.firstTime ?? '').localeCompare(b.lastTime ?? b.firstTime ?? '');
+const byTime = (a: NormalizedEvent, b: NormalizedEvent) => compareTimes(a.lastTime ?? a.firstTime ?? '', b.lastTime ?? b.firstTime ?? '');
 const CAPACITY = new Set<SchedulingKind>(['insufficient-cpu', 'insufficient-memory', 'insufficient-resource']);
 
 function tolerates(tolerations: LoosePodSpec['tolerations'], taint: { key?: string; value?: string; effect?: string }): boolean {

@@ -4,7 +4,7 @@
 // Mounts of configmaps and secrets that do not exist belong to the config family, not here.
 // No step ever deletes a PVC: recreating a claim can lose the data behind it.
 import type { EvidenceLine, Finding, NextStep, RuleDefinition, RuleFamily, Target } from '../types.ts';
-import type { NormalizedEvent, PersistentVolumeClaim, Pod } from '../kube.ts';
+import { compareTimes, type NormalizedEvent, type PersistentVolumeClaim, type Pod } from '../kube.ts';
 import { metaOf, type Snapshot } from '../snapshot.ts';
 import { containerEvents, containersOf, eventEvidence, fieldEvidence, logEvidence, ownerWorkload, podEvents, podRef, statusPath, workloadArg, type ContainerView } from '../pod-view.ts';
 import { kubectl } from '../next-steps.ts';
@@ -137,7 +137,7 @@ interface VolumeMount { name?: string; mountPath?: string; readOnly?: boolean; s
 interface SecurityContext { runAsUser?: number; runAsGroup?: number; fsGroup?: number; readOnlyRootFilesystem?: boolean }
 
 const DEFAULT_CLASS = ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'];
-const byTime = (a: NormalizedEvent, b: NormalizedEvent) => (a.lastTime ?? a.firstTime ?? '').localeCompare(b.lastTime ?? b.firstTime ?? '');
+const byTime = (a: NormalizedEvent, b: NormalizedEvent) => compareTimes(a.lastTime ?? a.firstTime ?? '', b.lastTime ?? b.firstTime ?? '');
 const volumesOf = (pod: Pod) => (pod.spec?.volumes ?? []) as LooseVolume[];
 const isConfigVolume = (v: LooseVolume | undefined) => !!v && !!(v.configMap || v.secret || v.projected || v.downwardAPI);
 const claimNameOf = (pod: Pod, volume: string | undefined) => volumesOf(pod).find((v) => v.name === volume)?.persistentVolumeClaim?.claimName;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { APIGatewayProxyResult, LambdaContext, LambdaEvent } from 'hono/aws-lambda';
@@ -220,6 +221,19 @@ describe('cold start', () => {
     expect(r.statusCode).toBe(500);
     expect(json(r)).toMatchObject({ type: 'urn:kubetriage:problem:internal' });
     expect(logs[0]).toMatchObject({ level: 'error', msg: 'cannot start', error: expect.stringContaining('no credentials are configured for the ingest routes') });
+  });
+
+  it('compares credentials through the hash it is given (the entry passes node:crypto SHA-256, not WebCrypto)', async () => {
+    const hashed: string[] = [];
+    const { handler } = setup({ KUBETRIAGE_BASIC_AUTH: 'ops:correct-horse' }, { authHash: (data) => { hashed.push(data); return createHash('sha256').update(data).digest('hex'); } });
+    const v2 = shapes['API Gateway HTTP API (v2)']!;
+    const post = (authorization: string) => handler(v2({ path: '/v1/diagnose', body: diagnoseBody, headers: { 'content-type': 'application/json', authorization } }));
+    expect((await post(`Bearer ${TOKEN}`)).statusCode).toBe(200);
+    expect((await post(`Basic ${Buffer.from('ops:correct-horse').toString('base64')}`)).statusCode).toBe(200);
+    expect((await post(`Bearer ${TOKEN}x`)).statusCode).toBe(401);
+    expect((await post(`Basic ${Buffer.from('ops:wrong-horse!').toString('base64')}`)).statusCode).toBe(401);
+    expect(hashed).toContain(TOKEN);
+    expect(hashed).toContain('ops:correct-horse');
   });
 
   it('loads live evidence only for a request that needs the cluster, once', async () => {

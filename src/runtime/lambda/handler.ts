@@ -23,6 +23,8 @@ export interface LambdaHandlerOptions {
   readFile?: (path: string) => string;
   /** One JSON log line (default: stdout, which Lambda sends to CloudWatch Logs). */
   writeLog?: (line: string) => void;
+  /** The hash credentials are compared through (AuthOptions.hash); default: WebCrypto's SHA-256. */
+  authHash?: (data: string) => string | Promise<string>;
 }
 
 export type LambdaHandler = (event: LambdaEvent, context?: LambdaContext) => Promise<APIGatewayProxyResult>;
@@ -64,6 +66,7 @@ export function createLambdaHandler(o: LambdaHandlerOptions): LambdaHandler {
       evidence,
       openapiYaml: o.openapiYaml(),
       ...(o.readFile ? { readFile: o.readFile } : {}),
+      ...(o.authHash ? { authHash: o.authHash } : {}),
       log,
       // Hono's adapter puts the invocation's context in c.env; the real runtime always passes one.
       requestIdOf: (c) => (c.env as { lambdaContext?: LambdaContext } | undefined)?.lambdaContext?.awsRequestId,
