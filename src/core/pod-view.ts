@@ -46,34 +46,8 @@ export function eventEvidence(ev: NormalizedEvent): EvidenceLine {
   return { source: `event ${r.kind} ${where} ${ev.type} ${ev.reason}${times}${when}`, text: ev.message };
 }
 
-export function logEvidence(c: ContainerView, previous: boolean, line: string, note?: string): EvidenceLine {
-  return { source: `log ${c.pod.namespace}/${c.pod.name} container ${c.name}${previous ? ' (previous)' : ''}${note ? `, ${note}` : ''}`, text: line };
-}
-
-/**
- * The log of a sibling that fails the same way, for a pod whose own log is not in the bundle: the
- * live reader reads one log per distinct failure of the pods of one ReplicaSet that an alert group
- * names. A sibling has the same controller, and its container of the same name last exited with
- * the same code.
- */
-export function siblingLog(snap: Snapshot, pod: Pod, c: ContainerView, exitCode: number | undefined): { view: ContainerView; previous: boolean; lines: string[] } | undefined {
-  const owner = controllerOf(pod);
-  if (!owner || exitCode === undefined) return undefined;
-  for (const log of snap.logs) {
-    if (log.container !== c.name || log.pod === undefined || log.pod === c.pod.name || (log.namespace ?? c.pod.namespace) !== c.pod.namespace) continue;
-    const sibling = snap.get<Pod>('Pod', c.pod.namespace, log.pod);
-    const other = sibling ? controllerOf(sibling) : undefined;
-    if (!sibling || other?.kind !== owner.kind || other?.name !== owner.name) continue;
-    const view = containersOf(sibling).find((v) => v.name === c.name && v.init === c.init);
-    const last = view?.status.lastState?.terminated ?? view?.status.state?.terminated;
-    if (view && last?.exitCode === exitCode && log.lines.length > 0) return { view, previous: log.previous, lines: log.lines };
-  }
-  return undefined;
-}
-
-function controllerOf(pod: Pod): { kind?: string; name?: string } | undefined {
-  const refs = metaOf(pod).ownerReferences ?? [];
-  return refs.find((o) => o.controller) ?? refs[0];
+export function logEvidence(c: ContainerView, previous: boolean, line: string): EvidenceLine {
+  return { source: `log ${c.pod.namespace}/${c.pod.name} container ${c.name}${previous ? ' (previous)' : ''}`, text: line };
 }
 
 /** Events about a pod, optionally narrowed to reasons, newest last. */

@@ -63,11 +63,12 @@ export function parseJson(spec: FetchSpec, text: string, ctx: RequestContext): F
   return { state: 'object', object };
 }
 
-/** A list answer narrowed to what the spec's session keeps (`onlyPods`); other results as they are. */
+/** A list answer narrowed to what the spec's session keeps (`onlyPods`: those pods and the events about them or about non-Pods); other results as they are. */
 export function narrowed(spec: FetchSpec, result: FetchResult): FetchResult {
   if (!spec.onlyPods || result.state !== 'list') return result;
   const pods = new Set(spec.onlyPods);
   const items = result.items.filter((e) => {
+    if (e.kind === 'Pod') return pods.has(String((e.metadata as { name?: unknown } | undefined)?.name));
     const about = e['involvedObject'] ?? e['regarding'];
     const o = (about && typeof about === 'object' ? about : {}) as { kind?: unknown; name?: unknown };
     return o.kind !== 'Pod' || pods.has(String(o.name));

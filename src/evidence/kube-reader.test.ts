@@ -283,31 +283,48 @@ describe('kubeEvidenceSource: one session, many alerts', () => {
 });
 
 describe('kubeEvidenceSource: a session told its group reads shared objects once', () => {
-  it('20 pods of one ReplicaSet: one pod list, the namespace events, one log for the one failure, in 2 rounds', async () => {
+  it('20 pods of one ReplicaSet: one pod list, the namespace events, each pod\'s own previous log (an application error), in 2 rounds', async () => {
     server.setLatency(100);
     const pods = [POD, ...siblingNames];
     const targets = pods.map((p) => podTarget(p));
     const session = source().session({ signal: AbortSignal.timeout(10_000), targets });
     const results = await Promise.all(targets.map((t) => session.collect(t)));
-    const first = [...pods].sort()[0]!;
     results.forEach((r, i) => {
       expect(r.errors).toEqual([]);
-      // Its own pod, and the pod whose log it carries; its own events, not its siblings'.
-      expect(names(r, 'Pod')).toEqual([...new Set([pods[i]!, first])].sort());
-      expect(r.objects.filter((o) => o.kind === 'Event' && (o['involvedObject'] ?? o['regarding']) && ((o['involvedObject'] ?? o['regarding']) as { kind?: string }).kind === 'Pod')
+      // Its own pod, its own events and its Deployment's, not its siblings'.
+      expect(names(r, 'Pod')).toEqual([pods[i]!]);
+      expect(r.objects.filter((o) => o.kind === 'Event' && ((o['involvedObject'] ?? o['regarding']) as { kind?: string } | undefined)?.kind === 'Pod')
         .every((o) => ((o['involvedObject'] ?? o['regarding']) as { name?: string }).name === pods[i])).toBe(true);
-      expect(r.logs.map((l) => l.pod)).toEqual([first]);
+      expect(names(r, 'Event')).toEqual(expect.arrayContaining(['deploy.scale']));
+      expect(r.logs.map((l) => l.pod)).toEqual([pods[i]]);
     });
     const requests = server.requests.filter((r) => r.resource);
     const count = (resource: string) => requests.filter((r) => r.resource === resource).length;
     expect(count('pods')).toBe(1);
     expect(requests.find((r) => r.resource === 'pods')!.query['labelSelector']).toBe('pod-template-hash=7d9f8b6c5d');
-    expect(count('pods/log')).toBe(1);
+    expect(count('pods/log')).toBe(20);
     // The namespace's events through both groups (the Deployment's among them).
     expect(count('events')).toBe(2);
-    expect(requests).toHaveLength(9);
-    for (const r of results) expect(names(r, 'Event')).toEqual(expect.arrayContaining(['deploy.scale']));
+    // + the ReplicaSet, the Deployment, the Services, the Node, the EndpointSlices.
+    expect(requests).toHaveLength(1 + 20 + 2 + 5);
     expect(criticalPath(requests, 100)).toBe(2);
+  });
+
+  it('two groups sharing one read of the namespace\'s events (cross-request cache) each keep only their own pods\' events and pods', async () => {
+    const pods = [POD, ...siblingNames];
+    const halves = [pods.slice(0, 10), pods.slice(10)];
+    const reader = source();
+    const sessions = halves.map((half) => reader.session({ signal: AbortSignal.timeout(10_000), targets: half.map((p) => podTarget(p)) }));
+    const collected = await Promise.all(halves.map((half, h) => Promise.all(half.map((p) => sessions[h]!.collect(podTarget(p))))));
+    halves.forEach((half, h) => collected[h]!.forEach((r) => {
+      const aboutPods = r.objects.filter((o) => o.kind === 'Event').map((o) => (o['involvedObject'] ?? o['regarding']) as { kind?: string; name?: string }).filter((o) => o.kind === 'Pod');
+      for (const o of aboutPods) expect(half).toContain(o.name);
+      for (const name of names(r, 'Pod')) expect(half).toContain(name);
+    }));
+    // The fixture's pod events are about POD, in the first half: that group has them, the other none.
+    expect(collected[0]![0]!.objects.some((o) => o.kind === 'Event' && (o['involvedObject'] as { name?: string } | undefined)?.name === POD)).toBe(true);
+    // One read of each namespace list for both groups.
+    expect(server.requests.filter((r) => r.resource === 'events' && !r.query['fieldSelector'])).toHaveLength(2);
   });
 
   it('a pod its batch list does not hold is read by name; a gone one is reported gone', async () => {

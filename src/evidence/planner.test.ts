@@ -450,7 +450,9 @@ describe("planner: a group's pods are read together", () => {
     const group = groupContext([t(A), t(B), lone]);
     const [ra, rb, ro] = [t(A), t(B), lone].map((x) => planRound(x, 1, new Map(), group));
     expect(podsList(ra!).key).toBe(podsList(rb!).key);
-    expect(short(podsList(ra!))).toBe('list /api/v1/namespaces/shop/pods?labelSelector=pod-template-hash%3D7d9f8b6c5d&limit=200 [required]');
+    expect(short(podsList(ra!))).toBe('list /api/v1/namespaces/shop/pods?labelSelector=pod-template-hash%3D7d9f8b6c5d&limit=200 [required anyOf]');
+    // The list and, if it fails or lacks the pod, the read by name are alternatives for each pod.
+    expect(podsList(ra!).anyOf).toBe(`pod shop/${A}`);
     expect(ra!.some((s) => s.kind === 'get' && s.resource === 'pods')).toBe(false);
     expect(ro!.filter((s) => s.resource === 'pods').map(short)).toEqual([`get /api/v1/namespaces/web/pods/${OTHER} [target]`]);
     // Two pod targets in the namespace: each still reads its own events.
@@ -472,21 +474,70 @@ describe("planner: a group's pods are read together", () => {
     expect(web.map((s) => s.fieldSelector)).toEqual(['involvedObject.name=api-1,involvedObject.kind=Pod', 'regarding.name=api-1,regarding.kind=Pod']);
   });
 
-  it('round 2: pods failing the same way read one log, the first of them by name; a pod failing differently reads its own', () => {
-    const targets = [t(A), t(B), t(C)];
+  it('round 2: pods OOMKilled the same way read one log, the first of them by name; pods failing otherwise read their own', () => {
+    const D = `${RS}-d5f7g`;
+    const targets = [t(A), t(B), t(C), t(D)];
     const group = groupContext(targets);
     const appError = { ...oom, lastState: { terminated: { reason: 'Error', exitCode: 1 } } };
-    const res = round1(group, targets, [pod(A, { node: 'n1', statuses: [oom] }), pod(B, { node: 'n2', statuses: [oom] }), pod(C, { node: 'n1', statuses: [appError] })]);
+    const res = round1(group, targets, [pod(A, { node: 'n1', statuses: [oom] }), pod(B, { node: 'n2', statuses: [oom] }), pod(C, { node: 'n1', statuses: [appError] }), pod(D, { node: 'n1', statuses: [appError] })]);
     const logsOf = (name: string, container?: string) => planRound(t(name, container), 2, res, group).filter((s) => s.kind === 'log').map(short);
-    const first = `log /api/v1/namespaces/shop/pods/${B}/log?container=app&previous=true [required anyOf]`;
-    expect(logsOf(A)).toEqual([first]);
-    expect(logsOf(B)).toEqual([first]);
-    expect(logsOf(C)).toEqual([`log /api/v1/namespaces/shop/pods/${C}/log?container=app&previous=true [required anyOf]`]);
+    const log = (name: string) => `log /api/v1/namespaces/shop/pods/${name}/log?container=app&previous=true [required anyOf]`;
+    expect(logsOf(A)).toEqual([log(B)]);
+    expect(logsOf(B)).toEqual([log(B)]);
+    // The same application error in two pods: the rules that read logs read each pod's own.
+    expect(logsOf(C)).toEqual([log(C)]);
+    expect(logsOf(D)).toEqual([log(D)]);
     // An alert about another container of the pod reads that pod's own logs.
-    expect(logsOf(A, 'sidecar')).toEqual([`log /api/v1/namespaces/shop/pods/${A}/log?container=app&previous=true [required anyOf]`]);
+    expect(logsOf(A, 'sidecar')).toEqual([log(A)]);
     // Each pod still reads its own node.
     expect(planRound(t(B), 2, res, group).filter((s) => s.resource === 'nodes').map((s) => s.name)).toEqual(['n2']);
     expect(planRound(t(A), 3, res, group)).toEqual([]);
+  });
+
+  it('a shared log that did not come (failed, or absent: the pod or its previous instance gone since the list) is replaced by the pod\'s own in round 3', () => {
+    const targets = [t(A), t(B)];
+    const group = groupContext(targets);
+    for (const missed of [
+      { state: 'failed', reason: 'not-found', status: 404, message: `cannot read logs of pod shop/${B}: its node n9 no longer exists` },
+      { state: 'absent', status: 400, message: `previous terminated container "app" in pod "${B}" not found` },
+    ] as FetchResult[]) {
+      const res = round1(group, targets, [pod(A, { statuses: [oom] }), pod(B, { statuses: [oom] })]);
+      const shared = planRound(t(A), 2, res, group).find((s) => s.kind === 'log')!;
+      expect(shared.name).toBe(B);
+      res.set(shared.key, missed);
+      expect(planRound(t(A), 3, res, group).map((s) => s.name)).toEqual([A]);
+      res.set(shared.key, { state: 'log', lines: ['ok'], truncated: false });
+      expect(planRound(t(A), 3, res, group)).toEqual([]);
+    }
+  });
+
+  it('a failed batch list: each pod is read by name in round 2, in the same anyOf', () => {
+    const targets = [t(A), t(B)];
+    const group = groupContext(targets);
+    const res = round1(group, targets, []);
+    const list = podsList(planRound(t(A), 1, new Map(), group));
+    res.set(list.key, { state: 'failed', reason: 'server-error', status: 500, message: 'etcd timeout' });
+    const byName = planRound(t(A), 2, res, group).filter((s) => s.resource === 'pods');
+    expect(byName.map(short)).toEqual([`get /api/v1/namespaces/shop/pods/${A} [target anyOf]`]);
+    expect(byName[0]!.anyOf).toBe(list.anyOf);
+  });
+
+  it('namespace event lists that both failed: each pod reads its own events, unless RBAC refused them', () => {
+    const targets = [t(A), t(B), t(C), ...EXTRA.map((n) => t(n))];
+    const group = groupContext(targets);
+    const ownEvents = (reason: 'timeout' | 'forbidden') => {
+      const res = round1(group, targets, targets.map((x) => pod(x.name, { statuses: [oom] })));
+      for (const s of planRound(t(C), 1, new Map(), group).filter((x) => x.resource === 'events')) res.set(s.key, { state: 'failed', reason, message: reason });
+      return planRound(t(C), 2, res, group).filter((s) => s.resource === 'events' && s.fieldSelector?.includes(C)).length;
+    };
+    expect(ownEvents('timeout')).toBe(2);
+    expect(ownEvents('forbidden')).toBe(0);
+  });
+
+  it("a CronJob Job's pods are not batched, though their names look like a ReplicaSet's", () => {
+    const jobPods = ['backup-29245678-bcdfg', 'backup-29245678-hjklm'].map((n) => t(n));
+    const group = groupContext(jobPods);
+    expect(planRound(jobPods[0]!, 1, new Map(), group).filter((s) => s.resource === 'pods').map(short)).toEqual(['get /api/v1/namespaces/shop/pods/backup-29245678-bcdfg [target]']);
   });
 
   it('a pod the list lacks is read by name in round 2 and followed up in round 3', () => {
@@ -494,23 +545,9 @@ describe("planner: a group's pods are read together", () => {
     const group = groupContext(targets);
     const res = round1(group, targets, [pod(B, { statuses: [oom] })]);
     const r2 = planRound(t(A), 2, res, group);
-    expect(r2.map(short)).toEqual([`get /api/v1/namespaces/shop/pods/${A} [target]`]);
+    expect(r2.map(short)).toEqual([`get /api/v1/namespaces/shop/pods/${A} [target anyOf]`]);
     res.set(r2[0]!.key, obj(pod(A, { statuses: [oom], labels: { app: 'cart' } })));
     expect(planRound(t(A), 3, res, group).filter((s) => s.kind === 'log').map((s) => s.name)).toEqual([A]);
-  });
-
-  it('a shared log that failed: each pod that shared it reads its own in round 3, in the same anyOf', () => {
-    const targets = [t(A), t(B)];
-    const group = groupContext(targets);
-    const res = round1(group, targets, [pod(A, { statuses: [oom] }), pod(B, { statuses: [oom] })]);
-    const shared = planRound(t(A), 2, res, group).find((s) => s.kind === 'log')!;
-    expect(shared.name).toBe(B);
-    res.set(shared.key, { state: 'failed', reason: 'not-found', status: 404, message: `cannot read logs of pod shop/${B}: its node n9 no longer exists` });
-    const own = planRound(t(A), 3, res, group);
-    expect(own.map(short)).toEqual([`log /api/v1/namespaces/shop/pods/${A}/log?container=app&previous=true [required anyOf]`]);
-    expect(own[0]!.anyOf).toBe(shared.anyOf);
-    // The pod whose log it was has nothing else to read.
-    expect(planRound(t(B), 3, res, group)).toEqual([]);
   });
 
   it("round 2 in a shared namespace: no owner events of its own (the namespace's hold them), one EndpointSlice list for the namespace", () => {

@@ -25,22 +25,26 @@
 // A group's pods (GroupContext). The alerts of one Alertmanager group are read in one session, and
 // a storm names many pods of one ReplicaSet. The planner is told the group's Pod targets and reads
 // what they share once:
-//   - pods whose names give the same ReplicaSet (`cart-7d9f8b6c5d-*`, 2 or more in the group) are
-//     read with one list by `pod-template-hash=7d9f8b6c5d` in their namespace (limit 200), not one
-//     GET each. A pod the list lacks is read by name in round 2 (gone, or not labelled as its name
-//     says), and only then does it take a third round, for its logs;
+//   - pods whose names give the same ReplicaSet (`cart-7d9f8b6c5d-*`, 2 or more in the group; not
+//     a CronJob's Job pods) are read with one list by `pod-template-hash=7d9f8b6c5d` in their
+//     namespace (limit 200), not one GET each; each session keeps only its group's pods of it. A
+//     pod the list lacks, or all of them when the list fails, is read by name in round 2 (the
+//     list and the GET are one anyOf per pod), and its follow-ups take a third round;
 //   - in a namespace with 10 or more of the group's pods, its events are read with one list per
 //     API group (limit 500), not two per pod plus one per owner, and its EndpointSlices with one
 //     list (limit 200), not one per Service. When the server has more events than the limit,
 //     each pod's own (and its owners') are read in round 2;
-//   - one previous log per distinct failure of a batch: pods of one ReplicaSet failing the same
-//     way (container, reason, exit code) read the log of the first of them by name, and the core
-//     cites it as a sibling's (crashloop.app-error). The alert's own pod is read when it fails
-//     differently, or when the alert names another container.
+//   - one previous log for the OOM-killed pods of a batch: pods of one ReplicaSet OOMKilled the
+//     same way (container, exit code) read the log of the first of them by name. Their diagnosis
+//     comes from the pod's status; every other failure reads the pod's own logs, as the rules that
+//     read logs (application errors, DNS, connections, permissions) read only the pod's own. When
+//     the shared log does not come (its node gone, its kubelet down, the pod or its previous
+//     instance gone since the list), each pod reads its own in a third round, in one anyOf.
 // Each target's evidence keeps only its own items of these shared lists (itemsFor).
 //
 // Rounds per target kind:
-//   Pod (2; 3 only for a batched pod its batch list lacked):   1 = the pod, its events (both groups), owners guessed from the name
+//   Pod (2; 3 for a batched pod read by name in round 2, or whose shared log did not come):
+//              1 = the pod, its events (both groups), owners guessed from the name
 //                  (cart-7d9f8b6c5d-x2x9k → ReplicaSet cart-7d9f8b6c5d + Deployment cart;
 //                  postgres-0 → StatefulSet postgres; a 404 on a guess is silent), the
 //                  namespace's Services.
@@ -151,9 +155,10 @@ export interface FetchSpec {
   /** Fetches sharing an anyOf id are alternatives: failures are reported only if all fail. */
   anyOf?: string;
   /**
-   * Items a session keeps of a list (events only): those about these pods, and those about any
-   * object that is not a Pod (owners). A namespace's events are mostly about pods the group does
-   * not name; a session keeps only its own. Not part of the key: the answer is the same.
+   * Items a session keeps of a list: these pods, the events about them, and the events about any
+   * object that is not a Pod (owners). A namespace's events and a ReplicaSet's pods are mostly
+   * about pods the group does not name; a session keeps only its own. Not part of the key: the
+   * answer is the same, and within a session every spec with this key comes from the same group.
    */
   onlyPods?: readonly string[];
   /** Why this is read (for tests and debugging). */
@@ -472,8 +477,9 @@ export const PLANNABLE_KINDS = [
 ] as const;
 
 /**
- * How many sequential rounds a target kind may take (the critical path). A Pod takes 2; the third
- * is planned only for a batched pod its batch's list did not hold (read by name in round 2).
+ * How many sequential rounds a target kind may take (the critical path). A Pod takes 2; a third
+ * only for a batched pod its batch's list did not give (read by name in round 2), or whose shared
+ * previous log did not come.
  */
 export function maxRounds(kind: string): number {
   if (WORKLOADS.has(kind) || kind === 'Pod') return 3;
@@ -564,17 +570,21 @@ export function groupContext(targets: readonly Target[]): GroupContext {
     const byReplicaSet = new Map<string, { hash: string; members: string[] }>();
     for (const name of [...names].sort()) {
       const rs = replicaSetOfName(name);
-      if (!rs) continue;
+      // A CronJob's Job pod (`backup-29245678-bcdfg`) can look like a ReplicaSet's.
+      if (!rs || CRONJOB_JOB.test(rs.name)) continue;
       const entry = byReplicaSet.get(rs.name) ?? { hash: rs.hash, members: [] };
       entry.members.push(name);
       byReplicaSet.set(rs.name, entry);
     }
     for (const [replicaSet, { hash, members }] of byReplicaSet) {
       if (members.length < LIMITS.batchPods) continue;
-      const list = listSpec(RESOURCES.pods, ns, 'required', `pods of ReplicaSet ${replicaSet} (the group names several)`, {
-        labelSelector: `pod-template-hash=${hash}`,
-        limit: LIMITS.podsBySelector,
-      });
+      const list: FetchSpec = {
+        ...listSpec(RESOURCES.pods, ns, 'required', `pods of ReplicaSet ${replicaSet} (the group names several)`, {
+          labelSelector: `pod-template-hash=${hash}`,
+          limit: LIMITS.podsBySelector,
+        }),
+        onlyPods: members,
+      };
       const batch = { replicaSet, members, list };
       for (const m of members) batches.set(`${ns}/${m}`, batch);
     }
@@ -611,9 +621,17 @@ function sharedEventsWhole(t: Target, ns: string, group: GroupContext, results: 
 }
 
 /** The namespace lists did not hold every pod event: no answered list came back whole. */
+/**
+ * The namespace's event lists did not give every event: each answered list was cut at the limit,
+ * or none answered for a reason a per-object read may not share (a timeout, a 5xx, a 429). A
+ * refusal (401/403) would refuse the per-object reads too.
+ */
 function namespaceEventsCut(specs: FetchSpec[], results: Results): boolean {
-  const lists = specs.map((s) => results.get(s.key)).filter((r): r is Extract<FetchResult, { state: 'list' }> => r?.state === 'list');
-  return lists.length > 0 && lists.every((r) => r.more);
+  const answers = specs.map((s) => results.get(s.key)).filter((r): r is FetchResult => r !== undefined);
+  if (answers.length === 0) return false;
+  const lists = answers.filter((r): r is Extract<FetchResult, { state: 'list' }> => r.state === 'list');
+  if (lists.length > 0) return lists.every((r) => r.more);
+  return answers.some((r) => r.state === 'failed' && r.reason !== 'forbidden' && r.reason !== 'unauthorized');
 }
 
 /** The pod event reads of a target: its own pair, or the namespace's (plus its own when those were cut). */
@@ -635,20 +653,25 @@ function podOf(t: Target, ns: string, results: Results, batch: PodBatch | undefi
  * list) that fails the same way, when the alert is about the failing container; else the pod itself.
  */
 function logSubject(t: Target, pod: KubeObject, results: Results, batch: PodBatch | undefined): { name: string; pod: KubeObject; container?: string } {
+  const own = { name: t.name, pod, ...(t.container ? { container: t.container } : {}) };
   const sig = batch ? failureSignature(pod) : undefined;
-  const container = sig?.split('|')[0];
-  if (!batch || !sig || (t.container && t.container !== container)) return { name: t.name, pod, ...(t.container ? { container: t.container } : {}) };
+  // Only OOM kills share a log: their diagnosis comes from the pod's status, while the rules that
+  // read logs (application errors, DNS, connections, permissions) read the pod's own.
+  if (!batch || !sig || sig.split('|')[2] !== 'OOMKilled' || (t.container && t.container !== sig.split('|')[0])) return own;
   const listed = new Map(itemsOf(results, batch.list).map((p) => [meta(p).name, p] as const));
   for (const name of batch.members) {
     const p = listed.get(name);
-    if (p && failureSignature(p) === sig) return { name, pod: p, ...(container ? { container } : {}) };
+    if (p && failureSignature(p) === sig) return { name, pod: p, ...(t.container ? { container: t.container } : {}) };
   }
-  return { name: t.name, pod, ...(container ? { container } : {}) };
+  return own;
 }
+
+/** A batched pod is read from its batch's list or, failing that, by name: one anyOf per pod. */
+const podAnyOf = (ns: string, name: string) => `pod ${ns}/${name}`;
 
 function podRound1(t: Target, ns: string, group: GroupContext): FetchSpec[] {
   const batch = podBatch(t, ns, group);
-  const specs = [batch ? batch.list : targetSpec(t)!, ...podEventSpecs(t, ns, group)];
+  const specs = [batch ? { ...batch.list, anyOf: podAnyOf(ns, t.name) } : targetSpec(t)!, ...podEventSpecs(t, ns, group)];
   for (const g of guessPodOwners(t.name)) {
     specs.push(getSpec(resourceForKind(g.kind)!, ns, g.name, 'optional', `owner guessed from the pod name`));
   }
@@ -661,7 +684,7 @@ function podRound2(t: Target, ns: string, results: Results, group: GroupContext)
   const events = podEventSpecs(t, ns, group, results);
   const pod = podOf(t, ns, results, batch);
   // Batched, and not in the list: read it by name (gone, or labelled unlike its name); the rest follows in round 3.
-  if (!pod) return batch ? [targetSpec(t)!, ...events] : [];
+  if (!pod) return batch ? [{ ...targetSpec(t)!, anyOf: podAnyOf(ns, t.name) }, ...events] : [];
   return [...events, ...podFollowUps(t, ns, pod, results, group, batch)];
 }
 
@@ -670,12 +693,17 @@ function podRound3(t: Target, ns: string, results: Results, group: GroupContext)
   if (!batch) return [];
   const byName = objectOf(results, targetSpec(t)!);
   if (byName) return podFollowUps(t, ns, byName, results, group, undefined);
-  // The log it shared could not be read (that pod's node gone, its kubelet down): its own, now.
+  // The log it shared did not come (that pod's node gone, its kubelet down, the pod or its previous
+  // instance gone since the list): its own, now.
   const pod = podOf(t, ns, results, batch);
   if (!pod) return [];
   const subject = logSubject(t, pod, results, batch);
-  if (subject.name === t.name || !logSpecs(t, ns, subject).some((s) => results.get(s.key)?.state === 'failed')) return [];
-  return logSpecs(t, ns, { name: t.name, pod, ...(subject.container ? { container: subject.container } : {}) });
+  const missed = logSpecs(t, ns, subject).some((s) => {
+    const r = results.get(s.key);
+    return r !== undefined && r.state !== 'log';
+  });
+  if (subject.name === t.name || !missed) return [];
+  return logSpecs(t, ns, { name: t.name, pod, ...(t.container ? { container: t.container } : {}) });
 }
 
 /**
@@ -686,10 +714,9 @@ function podRound3(t: Target, ns: string, results: Results, group: GroupContext)
 function logSpecs(t: Target, ns: string, subject: { name: string; pod: KubeObject; container?: string }): FetchSpec[] {
   const node = rec(subject.pod['spec'])['nodeName'];
   return podLogPlan(subject.pod, subject.container)
-    .filter((l) => subject.name === t.name || l.container === subject.container)
     .map((l) => {
       const why = subject.name !== t.name
-        ? `previous instance of ${l.container} in ${subject.name}, which fails the same way (same ReplicaSet)`
+        ? `previous instance of ${l.container} in ${subject.name}, OOMKilled like this pod (same ReplicaSet)`
         : l.previous ? 'previous instance of a restarted container' : 'current log of a failing container';
       return { ...logSpec(ns, subject.name, l.container, l.previous, typeof node === 'string' && node ? node : undefined, why), anyOf: `log of ${l.container} for pod ${ns}/${t.name}` };
     });

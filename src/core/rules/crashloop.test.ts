@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crashloop, suggestLimit } from './crashloop.ts';
 import { ruleCases } from '../../../test/support/rule-cases.ts';
-import { buildSnapshot } from '../snapshot.ts';
 import { bundle, event, pod, previousLog } from '../../../test/support/kube-builders.ts';
 
 const backoff = { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container=app pod=cart-7d9f8b6c5d-x2x9k_shop(1f0c)' } };
@@ -59,46 +58,11 @@ ruleCases(crashloop, [
     bundle: bundle([pod({ phase: 'Pending', containers: [{ name: 'app', state: { waiting: { reason: 'CreateContainerError', message: 'failed to reserve container name "app_cart_shop_0": name "app_cart_shop_0" is reserved for "8a7f"' } } }] })]),
     fires: 'container.create-failed',
   },
-  {
-    name: 'exit 1 with no log of its own: the log of a pod of the same ReplicaSet that also exits 1 is cited as such',
-    bundle: bundle([
-      pod({ containers: [{ name: 'app', restartCount: 5, state: backoff, lastState: term('Error', 1) }] }),
-      pod({ name: 'cart-7d9f8b6c5d-b4d6f', containers: [{ name: 'app', restartCount: 4, state: backoff, lastState: term('Error', 1) }] }),
-    ], { logs: [previousLog('app', ['panic: config key "payments.url" missing'], 'cart-7d9f8b6c5d-b4d6f')] }),
-    fires: 'crashloop.app-error', summaryIncludes: ['in the log of pod cart-7d9f8b6c5d-b4d6f of the same owner, same exit code', 'panic: config key'],
-  },
   { name: 'a running, ready pod', bundle: bundle([pod()]) },
   { name: 'a pod that restarted once long ago after a clean exit', bundle: bundle([pod({ containers: [{ name: 'app', restartCount: 1, lastState: term('Completed', 0) }] })]) },
   { name: 'a pending pod with no container statuses', bundle: bundle([pod({ phase: 'Pending' })]) },
   { name: 'waiting for an image pull is not a crash loop', bundle: bundle([pod({ phase: 'Pending', containers: [{ name: 'app', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "x"' } } }] })]) },
 ]);
-
-describe('crashloop: a sibling pod\'s log', () => {
-  const crashing = (name: string, exitCode: number, owner?: { kind: string; name: string }) =>
-    pod({ name, ...(owner ? { owner } : {}), containers: [{ name: 'app', restartCount: 4, state: backoff, lastState: term('Error', exitCode) }] });
-  const appError = (objects: ReturnType<typeof pod>[], logPod: string) => {
-    const findings = crashloop.detect(buildSnapshot(bundle(objects, { logs: [previousLog('app', ['panic: boom'], logPod)] })));
-    return findings.find((f) => f.id === 'crashloop.app-error')!;
-  };
-
-  it('is cited with its own pod name and a lower confidence than the pod\'s own log', () => {
-    const f = appError([crashing('cart-7d9f8b6c5d-x2x9k', 1), crashing('cart-7d9f8b6c5d-b4d6f', 1)], 'cart-7d9f8b6c5d-b4d6f');
-    expect(f.evidence.map((e) => e.source)).toContain('log shop/cart-7d9f8b6c5d-b4d6f container app (previous), pod cart-7d9f8b6c5d-b4d6f of the same owner, same exit code');
-    expect(f.confidence).toBe(0.75);
-    const own = appError([crashing('cart-7d9f8b6c5d-x2x9k', 1)], 'cart-7d9f8b6c5d-x2x9k');
-    expect(own.confidence).toBe(0.8);
-    expect(own.summary).not.toContain('same owner');
-  });
-
-  it('is not used when the sibling exits with another code, or has another owner', () => {
-    for (const sibling of [crashing('cart-7d9f8b6c5d-b4d6f', 2), crashing('ledger-5f6d7c8b9-b4d6f', 1, { kind: 'ReplicaSet', name: 'ledger-5f6d7c8b9' })]) {
-      const f = appError([crashing('cart-7d9f8b6c5d-x2x9k', 1), sibling], (sibling.metadata as { name: string }).name);
-      expect(f.confidence).toBe(0.7);
-      expect(f.evidence.some((e) => e.source.startsWith('log '))).toBe(false);
-      expect(f.summary).not.toContain('panic');
-    }
-  });
-});
 
 describe('crashloop helpers', () => {
   it('doubles a memory limit and keeps its unit', () => {

@@ -4,7 +4,7 @@
 import type { Finding, RuleDefinition, RuleFamily } from '../types.ts';
 import type { ContainerStateTerminated, Pod } from '../kube.ts';
 import type { Snapshot } from '../snapshot.ts';
-import { containerEvents, containersOf, eventEvidence, fieldEvidence, logEvidence, ownerWorkload, siblingLog, statusPath, tellingLines, workloadArg, type ContainerView } from '../pod-view.ts';
+import { containerEvents, containersOf, eventEvidence, fieldEvidence, logEvidence, ownerWorkload, statusPath, tellingLines, workloadArg, type ContainerView } from '../pod-view.ts';
 import { kubectl } from '../next-steps.ts';
 import { DOCS } from '../docs-links.ts';
 
@@ -24,7 +24,7 @@ const undo = (f: Finding) => {
 export const appError: RuleDefinition = {
   id: 'crashloop.app-error', title: 'Crash loop: the application exits with an error', layer: 'application',
   meaning: 'The container starts, then the process exits non-zero on its own; the cause is in the application or its inputs.',
-  evidenceNeeded: 'CrashLoopBackOff or restarts, lastState.terminated with a non-zero exit code other than OOM, ideally the previous logs (its own, or those of a pod of the same owner that last exited with the same code, cited as such).',
+  evidenceNeeded: 'CrashLoopBackOff or restarts, lastState.terminated with a non-zero exit code other than OOM, ideally the previous logs.',
   runbookAlert: 'KubePodCrashLooping', docs: DOCS.podFailureReason,
   nextSteps: (f) => [...podSteps(f), kubectl.events({ kind: 'Pod', namespace: f.subject.namespace!, name: f.subject.name }), ...undo(f)],
 };
@@ -185,15 +185,11 @@ function findingFor(snap: Snapshot, pod: Pod, c: ContainerView): Finding | undef
       summary: `${cap(where)} exits with code 0 and is restarted (restartPolicy Always)${restartsText}.` };
   }
 
-  const own = snap.logLines(c.pod, c.name, true) ?? snap.logLines(c.pod, c.name, false);
-  // No log of its own: a sibling's (same controller, same exit code) says the same, and is cited as such.
-  const sibling = own ? undefined : siblingLog(snap, pod, c, t?.exitCode);
-  const lines = tellingLines(own ?? sibling?.lines);
-  const siblingNote = sibling ? `pod ${sibling.view.pod.name} of the same owner, same exit code` : undefined;
+  const lines = tellingLines(snap.logLines(c.pod, c.name, true) ?? snap.logLines(c.pod, c.name, false));
   const sigkill = t?.exitCode === 137 ? ' (SIGKILL without OOMKilled: check node memory pressure and probes)' : '';
-  return { ...base, id: 'crashloop.app-error', confidence: own && lines.length > 0 ? 0.8 : sibling && lines.length > 0 ? 0.75 : 0.7,
-    evidence: [...evidence, ...lines.map((l) => (sibling ? logEvidence(sibling.view, sibling.previous, l, siblingNote) : logEvidence(c, true, l)))],
-    summary: `${cap(where)} is crash-looping: the process exits with code ${t?.exitCode ?? '?'}${sigkill}${restartsText}${lines[0] ? `; last error${sibling ? ` (in the log of ${siblingNote})` : ''}: ${lines.at(-1)!.slice(0, 160)}` : ''}.` };
+  return { ...base, id: 'crashloop.app-error', confidence: lines.length > 0 ? 0.8 : 0.7,
+    evidence: [...evidence, ...lines.map((l) => logEvidence(c, true, l))],
+    summary: `${cap(where)} is crash-looping: the process exits with code ${t?.exitCode ?? '?'}${sigkill}${restartsText}${lines[0] ? `; last error: ${lines.at(-1)!.slice(0, 160)}` : ''}.` };
 }
 
 function cap(s: string): string {
