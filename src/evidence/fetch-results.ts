@@ -4,7 +4,7 @@
 // Pure and runtime-neutral (no Buffer), so the Worker bundle can carry it.
 import type { KubeObject, LogTail, Target } from '../core/types.ts';
 import { classifyError, resourceLabel, type Classification, type RequestContext } from './api-errors.ts';
-import { itemsFor, maxRounds, planRound, SOLO, targetProblem, type FetchResult, type FetchSpec, type GroupContext } from './planner.ts';
+import { involved, itemsFor, maxRounds, planRound, SOLO, targetProblem, type FetchResult, type FetchSpec, type GroupContext } from './planner.ts';
 import type { CollectedEvidence, EvidenceError } from './source.ts';
 
 export function apiVersionOf(spec: FetchSpec): string {
@@ -69,9 +69,8 @@ export function narrowed(spec: FetchSpec, result: FetchResult): FetchResult {
   const pods = new Set(spec.onlyPods);
   const items = result.items.filter((e) => {
     if (e.kind === 'Pod') return pods.has(String((e.metadata as { name?: unknown } | undefined)?.name));
-    const about = e['involvedObject'] ?? e['regarding'];
-    const o = (about && typeof about === 'object' ? about : {}) as { kind?: unknown; name?: unknown };
-    return o.kind !== 'Pod' || pods.has(String(o.name));
+    const about = involved(e);
+    return about['kind'] !== 'Pod' || pods.has(String(about['name']));
   });
   return { ...result, items };
 }

@@ -641,7 +641,8 @@ function podEventSpecs(t: Target, ns: string, group: GroupContext, results?: Res
   return results && namespaceEventsCut(shared, results) ? [...shared, ...eventSpecs('Pod', ns, t.name, 'both')] : shared;
 }
 
-const involved = (e: KubeObject): Record<string, unknown> => rec(e['involvedObject'] ?? e['regarding']);
+/** The object an event is about, through either API group's field. */
+export const involved = (e: KubeObject): Record<string, unknown> => rec(e['involvedObject'] ?? e['regarding']);
 
 /** The pod itself: read by name, or found in its batch's list. */
 function podOf(t: Target, ns: string, results: Results, batch: PodBatch | undefined): KubeObject | undefined {
