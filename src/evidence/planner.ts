@@ -544,7 +544,6 @@ interface NamespaceReads {
 export const SOLO: GroupContext = { batches: new Map(), namespaces: new Map() };
 
 export interface PodBatch {
-  replicaSet: string;
   /** The group's pods of the ReplicaSet, sorted. */
   members: string[];
   list: FetchSpec;
@@ -585,7 +584,7 @@ export function groupContext(targets: readonly Target[]): GroupContext {
         }),
         onlyPods: members,
       };
-      const batch = { replicaSet, members, list };
+      const batch = { members, list };
       for (const m of members) batches.set(`${ns}/${m}`, batch);
     }
   }
@@ -620,7 +619,6 @@ function sharedEventsWhole(t: Target, ns: string, group: GroupContext, results: 
   return !!shared && !namespaceEventsCut(shared.events, results);
 }
 
-/** The namespace lists did not hold every pod event: no answered list came back whole. */
 /**
  * The namespace's event lists did not give every event: each answered list was cut at the limit,
  * or none answered for a reason a per-object read may not share (a timeout, a 5xx, a 429). A
@@ -650,15 +648,17 @@ function podOf(t: Target, ns: string, results: Results, batch: PodBatch | undefi
 }
 
 /**
- * Whose log tells why the pod fails: the first pod of its batch (by name, present in the batch's
- * list) that fails the same way, when the alert is about the failing container; else the pod itself.
+ * Whose previous log is read for the pod: for a batched pod OOMKilled (the alert about that
+ * container, or naming none), the first pod of its batch by name, present in the batch's list,
+ * OOMKilled the same way; else the pod itself.
  */
 function logSubject(t: Target, pod: KubeObject, results: Results, batch: PodBatch | undefined): { name: string; pod: KubeObject; container?: string } {
   const own = { name: t.name, pod, ...(t.container ? { container: t.container } : {}) };
   const sig = batch ? failureSignature(pod) : undefined;
+  const [container, , lastReason] = sig?.split('|') ?? [];
   // Only OOM kills share a log: their diagnosis comes from the pod's status, while the rules that
   // read logs (application errors, DNS, connections, permissions) read the pod's own.
-  if (!batch || !sig || sig.split('|')[2] !== 'OOMKilled' || (t.container && t.container !== sig.split('|')[0])) return own;
+  if (!batch || lastReason !== 'OOMKilled' || (t.container && t.container !== container)) return own;
   const listed = new Map(itemsOf(results, batch.list).map((p) => [meta(p).name, p] as const));
   for (const name of batch.members) {
     const p = listed.get(name);
@@ -708,9 +708,9 @@ function podRound3(t: Target, ns: string, results: Results, group: GroupContext)
 }
 
 /**
- * The log reads for a pod target: of the pod itself, or of the batch's pod it shares a failure
- * with. They form one anyOf per container of the target, so a shared log that failed is not reported once the
- * pod's own was read in its place (round 3).
+ * The log reads for a pod target: of the pod itself, or of the batch's pod it shares an OOM kill
+ * with. They form one anyOf per container of the target, so a shared log that did not come is not
+ * reported once the pod's own was read in its place (round 3).
  */
 function logSpecs(t: Target, ns: string, subject: { name: string; pod: KubeObject; container?: string }): FetchSpec[] {
   const node = rec(subject.pod['spec'])['nodeName'];
@@ -776,7 +776,7 @@ function podFollowUps(t: Target, ns: string, pod: KubeObject, results: Results, 
   const spec = rec(pod['spec']);
   const node = typeof spec['nodeName'] === 'string' && spec['nodeName'] ? (spec['nodeName'] as string) : undefined;
 
-  // Logs: the pod's own, or those of the batch's first pod failing the same way.
+  // Logs: the pod's own, or those of the batch's first pod OOMKilled the same way.
   out.push(...logSpecs(t, ns, logSubject(t, pod, results, batch)));
   // Node.
   if (node) out.push(getSpec(RESOURCES.nodes, undefined, node, 'required', 'the node the pod runs on'));
@@ -1032,14 +1032,13 @@ export function itemsFor(target: Target, spec: FetchSpec, items: KubeObject[], r
   if (target.kind !== 'Pod' || !target.namespace || spec.kind !== 'list') return items;
   const ns = target.namespace;
   const batch = podBatch(target, ns, group);
+  const pod = podOf(target, ns, results, batch);
   if (batch && spec.key === batch.list.key) {
-    const pod = podOf(target, ns, results, batch);
     const subject = pod ? logSubject(target, pod, results, batch).name : target.name;
     return items.filter((p) => meta(p).name === target.name || meta(p).name === subject);
   }
   const shared = sharedReads(target, ns, group);
   if (!shared) return items;
-  const pod = podOf(target, ns, results, batch);
   if (shared.events.some((s) => s.key === spec.key)) {
     // Its own events, and those of the owners whose events it would read on its own.
     const about = new Set([`Pod/${target.name}`]);
