@@ -41,6 +41,11 @@ describe('narrowed', () => {
     expect(r).toEqual({ state: 'list', items: [ev('Pod', 'a'), ev('Pod', 'b', 'v1'), ev('Deployment', 'cart'), ev('ReplicaSet', 'cart-1', 'v1')], more: true });
   });
 
+  it("also keeps the events about pods named after the group's workloads (podPrefixes)", () => {
+    const r = narrowed({ ...spec, onlyPods: ['a'], podPrefixes: ['z'] }, { state: 'list', items: events, more: false });
+    expect(r).toEqual({ state: 'list', items: [ev('Pod', 'a'), ev('Pod', 'z'), ev('Deployment', 'cart'), ev('ReplicaSet', 'cart-1', 'v1')], more: false });
+  });
+
   it('leaves other specs and other results as they are', () => {
     const list = { state: 'list' as const, items: events, more: false };
     expect(narrowed(spec, list)).toBe(list);

@@ -63,14 +63,19 @@ export function parseJson(spec: FetchSpec, text: string, ctx: RequestContext): F
   return { state: 'object', object };
 }
 
-/** A list answer narrowed to what the spec's session keeps (`onlyPods`: those pods and the events about them or about non-Pods); other results as they are. */
+/**
+ * A list answer narrowed to what the spec's session keeps (`onlyPods`: those pods, the pods named
+ * with one of `podPrefixes`, and the events about them or about non-Pods); other results as they are.
+ */
 export function narrowed(spec: FetchSpec, result: FetchResult): FetchResult {
   if (!spec.onlyPods || result.state !== 'list') return result;
   const pods = new Set(spec.onlyPods);
+  const prefixes = spec.podPrefixes ?? [];
+  const kept = (name: string) => pods.has(name) || prefixes.some((p) => name.startsWith(p));
   const items = result.items.filter((e) => {
-    if (e.kind === 'Pod') return pods.has(String((e.metadata as { name?: unknown } | undefined)?.name));
+    if (e.kind === 'Pod') return kept(String((e.metadata as { name?: unknown } | undefined)?.name));
     const about = involved(e);
-    return about['kind'] !== 'Pod' || pods.has(String(about['name']));
+    return about['kind'] !== 'Pod' || kept(String(about['name']));
   });
   return { ...result, items };
 }

@@ -327,6 +327,24 @@ describe('kubeEvidenceSource: a session told its group reads shared objects once
     expect(server.requests.filter((r) => r.resource === 'events' && !r.query['fieldSelector'])).toHaveLength(2);
   });
 
+  it("the group's Deployment alert reads its events from the namespace's lists: its own, and the Warnings about its pods", async () => {
+    const pods = [POD, ...siblingNames];
+    const deployment: Target = { kind: 'Deployment', namespace: NS, name: 'cart' };
+    const targets = [...pods.map((p) => podTarget(p)), deployment];
+    const session = source().session({ signal: AbortSignal.timeout(10_000), targets });
+    const results = await Promise.all(targets.map((t) => session.collect(t)));
+    const own = results.at(-1)!;
+    expect(own.errors).toEqual([]);
+    // Its own event and the pods' Warning; not the Normal events of others, nor the Warning of a
+    // pod neither the group nor the Deployment's name covers (postgres-0).
+    expect(names(own, 'Event')).toEqual(['cart.backoff', 'deploy.scale']);
+    const events = server.requests.filter((r) => r.resource === 'events');
+    expect(events.map((r) => r.query['fieldSelector'] ?? 'all')).toEqual(['all', 'all']);
+    expect(own.logs.map((l) => l.pod)).toHaveLength(1);
+    // The pods' 28 reads, plus the Deployment's pods and ReplicaSets by its selector.
+    expect(server.requests.filter((r) => r.resource)).toHaveLength(28 + 2);
+  });
+
   it('a pod its batch list does not hold is read by name; a gone one is reported gone', async () => {
     const targets = [podTarget(POD), podTarget(`${RS}-zzzzz`)];
     const session = source().session({ signal: AbortSignal.timeout(10_000), targets });

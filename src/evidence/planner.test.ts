@@ -578,6 +578,54 @@ describe("planner: a group's pods are read together", () => {
     expect(events.map((s) => s.fieldSelector)).toEqual([`involvedObject.name=${C},involvedObject.kind=Pod`, `regarding.name=${C},regarding.kind=Pod`]);
   });
 
+  it("a workload of the group in a shared namespace reads its events from the namespace's lists; its own reads only when those were cut, then its quota hints in round 3", () => {
+    const pods = [t(A), t(B), t(C), ...EXTRA.map((n) => t(n))];
+    const cart: Target = { kind: 'Deployment', namespace: NS, name: 'cart' };
+    const group = groupContext([...pods, cart]);
+    const nsEvents = planRound(t(A), 1, new Map(), group).filter((s) => s.resource === 'events');
+    // The namespace's lists keep the events of pods named after the group's workloads too.
+    expect(nsEvents.map((s) => s.podPrefixes)).toEqual([['cart-'], ['cart-']]);
+    const r1 = planRound(cart, 1, new Map(), group);
+    expect(r1.filter((s) => s.resource === 'events').map((s) => s.key)).toEqual(nsEvents.map((s) => s.key));
+    // Alone in its namespace, or with fewer pods: its own pair and the namespace's Warnings.
+    expect(planRound(cart, 1, new Map(), groupContext([t(A), cart])).filter((s) => s.resource === 'events').map((s) => s.fieldSelector))
+      .toEqual(['involvedObject.name=cart,involvedObject.kind=Deployment', 'regarding.name=cart,regarding.kind=Deployment', 'type=Warning']);
+
+    const deployment: KubeObject = { kind: 'Deployment', metadata: { name: 'cart', namespace: NS }, spec: { selector: { matchLabels: { app: 'cart' } } } };
+    const quotaWarning: KubeObject = { kind: 'Event', type: 'Warning', reason: 'FailedCreate', message: 'exceeded quota: compute', involvedObject: { kind: 'ReplicaSet', name: RS } };
+    const answered = (cut: boolean): Results => {
+      const res: Results = new Map();
+      for (const s of r1) res.set(s.key, s.role === 'target' ? obj(deployment) : { state: 'list', items: cut ? [] : [quotaWarning], more: cut });
+      return res;
+    };
+    // Whole: the quota hint in the namespace's events reads the ResourceQuotas in round 2.
+    const whole = planRound(cart, 2, answered(false), group);
+    expect(whole.filter((s) => s.resource === 'events')).toEqual([]);
+    expect(whole.map((s) => s.resource)).toContain('resourcequotas');
+    // Cut: its own pair and the Warnings in round 2; the hint found there reads the quotas in round 3.
+    const res = answered(true);
+    const r2 = planRound(cart, 2, res, group);
+    expect(r2.filter((s) => s.resource === 'events').map((s) => s.fieldSelector)).toEqual(['involvedObject.name=cart,involvedObject.kind=Deployment', 'regarding.name=cart,regarding.kind=Deployment', 'type=Warning']);
+    expect(r2.map((s) => s.resource)).not.toContain('resourcequotas');
+    for (const s of r2) res.set(s.key, s.fieldSelector === 'type=Warning' ? list([quotaWarning]) : list([]));
+    expect(planRound(cart, 3, res, group).map((s) => s.resource)).toEqual(['resourcequotas']);
+  });
+
+  it("itemsFor: a workload keeps of the namespace's events its own, its Deployment's (a ReplicaSet), and the Warnings", () => {
+    const pods = [t(A), t(B), t(C), ...EXTRA.map((n) => t(n))];
+    const rs: Target = { kind: 'ReplicaSet', namespace: NS, name: RS };
+    const group = groupContext([...pods, rs]);
+    const nsEvents = planRound(rs, 1, new Map(), group).filter((s) => s.resource === 'events');
+    const res: Results = new Map([[targetSpec(rs)!.key, obj({ kind: 'ReplicaSet', metadata: { name: RS, namespace: NS, ownerReferences: [{ kind: 'Deployment', name: 'cart', controller: true }] } })]]);
+    const ev = (kind: string, name: string, type: string): KubeObject => ({ kind: 'Event', type, metadata: { name: `${name}.${type}` }, involvedObject: { kind, name } });
+    const items = [ev('ReplicaSet', RS, 'Normal'), ev('Deployment', 'cart', 'Normal'), ev('Pod', A, 'Warning'), ev('Pod', A, 'Normal'), ev('Deployment', 'search', 'Normal')];
+    expect(itemsFor(rs, nsEvents[0]!, items, res, group)).toEqual([ev('ReplicaSet', RS, 'Normal'), ev('Deployment', 'cart', 'Normal'), ev('Pod', A, 'Warning')]);
+    // Its Deployment's events come with the namespace's: not read again in round 2.
+    for (const s of nsEvents) res.set(s.key, list([]));
+    expect(planRound(rs, 2, res, group).filter((s) => s.resource === 'events')).toEqual([]);
+    expect(planRound(rs, 2, res, groupContext([rs])).map((s) => s.fieldSelector)).toContain('involvedObject.name=cart,involvedObject.kind=Deployment');
+  });
+
   it("itemsFor: a pod's evidence keeps itself and the pod whose log it reads from the batch list, and its own events from the namespace's", () => {
     const targets = [t(A), t(B), t(C), ...EXTRA.map((n) => t(n))];
     const group = groupContext(targets);

@@ -32,8 +32,13 @@
 //     list and the GET are one anyOf per pod), and its follow-ups take a third round;
 //   - in a namespace with 10 or more of the group's pods, its events are read with one list per
 //     API group (limit 500), not two per pod plus one per owner, and its EndpointSlices with one
-//     list (limit 200), not one per Service. When the server has more events than the limit,
-//     each pod's own (and its owners') are read in round 2;
+//     list (limit 200), not one per Service. The group's workload targets in that namespace
+//     (`deployment="cart"` beside its pods' alerts) read their events from the same lists, not
+//     their own pair and the namespace's Warning events: each keeps its own events and the Warning
+//     ones, and the lists keep the events of pods named after them (`cart-*`) even when the group
+//     does not name those pods. When the server has more events than the limit, each pod's own
+//     (and its owners') are read in round 2, and each workload's own reads too (their quota hints
+//     then read in round 3);
 //   - one previous log for the OOM-killed pods of a batch: pods of one ReplicaSet OOMKilled the
 //     same way (container, exit code) read the log of the first of them by name. Their diagnosis
 //     comes from the pod's status; every other failure reads the pod's own logs, as the rules that
@@ -161,6 +166,12 @@ export interface FetchSpec {
    * answer is the same, and within a session every spec with this key comes from the same group.
    */
   onlyPods?: readonly string[];
+  /**
+   * With `onlyPods`: pods whose names start with one of these are kept too. A workload target of
+   * the group (`cart-`) reads its pods' Warning events from the namespace's list, as it would from
+   * the namespace's Warning events on its own, including pods the group does not name.
+   */
+  podPrefixes?: readonly string[];
   /** Why this is read (for tests and debugging). */
   why: string;
 }
@@ -530,7 +541,10 @@ function eventsIn(results: Results, specs: FetchSpec[]): KubeObject[] {
 export interface GroupContext {
   /** `namespace/pod` → the batch the pod is read in. */
   batches: ReadonlyMap<string, PodBatch>;
-  /** Namespaces whose events and EndpointSlices the group's pods read with shared lists. */
+  /**
+   * Namespaces whose events and EndpointSlices the group's pods read with shared lists. The
+   * group's workload targets in such a namespace read their events from the same lists.
+   */
   namespaces: ReadonlyMap<string, NamespaceReads>;
 }
 
@@ -556,16 +570,19 @@ function replicaSetOfName(podName: string): { name: string; hash: string } | und
 
 export function groupContext(targets: readonly Target[]): GroupContext {
   const podsByNs = new Map<string, Set<string>>();
+  const workloadsByNs = new Map<string, Set<string>>();
   for (const t of targets) {
-    if (t.kind !== 'Pod' || !t.namespace || !t.name) continue;
-    let names = podsByNs.get(t.namespace);
-    if (!names) podsByNs.set(t.namespace, (names = new Set()));
+    if (!t.namespace || !t.name) continue;
+    const byNs = t.kind === 'Pod' ? podsByNs : WORKLOADS.has(t.kind) ? workloadsByNs : undefined;
+    if (!byNs) continue;
+    let names = byNs.get(t.namespace);
+    if (!names) byNs.set(t.namespace, (names = new Set()));
     names.add(t.name);
   }
   const batches = new Map<string, PodBatch>();
   const namespaces = new Map<string, NamespaceReads>();
   for (const [ns, names] of podsByNs) {
-    if (names.size >= LIMITS.batchNamespace) namespaces.set(ns, namespaceReads(ns, [...names].sort()));
+    if (names.size >= LIMITS.batchNamespace) namespaces.set(ns, namespaceReads(ns, [...names].sort(), [...(workloadsByNs.get(ns) ?? [])].sort()));
     const byReplicaSet = new Map<string, { hash: string; members: string[] }>();
     for (const name of [...names].sort()) {
       const rs = replicaSetOfName(name);
@@ -596,21 +613,22 @@ function podBatch(t: Target, ns: string, group: GroupContext): PodBatch | undefi
   return group.batches.get(`${ns}/${t.name}`);
 }
 
-function namespaceReads(ns: string, pods: string[]): NamespaceReads {
+function namespaceReads(ns: string, pods: string[], workloads: string[]): NamespaceReads {
   const anyOf = `events of namespace ${ns}`;
+  const kept = { onlyPods: pods, ...(workloads.length > 0 ? { podPrefixes: workloads.map((w) => `${w}-`) } : {}) };
   return {
     events: [
-      { ...listSpec(RESOURCES.events, ns, 'required', `events of namespace ${ns} (the group names several of its pods)`, { limit: LIMITS.namespaceEvents, anyOf }), onlyPods: pods },
-      { ...listSpec(RESOURCES.eventsV1, ns, 'required', `events of namespace ${ns} (events.k8s.io)`, { limit: LIMITS.namespaceEvents, anyOf }), onlyPods: pods },
+      { ...listSpec(RESOURCES.events, ns, 'required', `events of namespace ${ns} (the group names several of its pods)`, { limit: LIMITS.namespaceEvents, anyOf }), ...kept },
+      { ...listSpec(RESOURCES.eventsV1, ns, 'required', `events of namespace ${ns} (events.k8s.io)`, { limit: LIMITS.namespaceEvents, anyOf }), ...kept },
     ],
     // Optional, as a Service's own EndpointSlices are for a pod: no pod rule needs them.
     endpointSlices: listSpec(RESOURCES.endpointSlices, ns, 'optional', `EndpointSlices of namespace ${ns}`, { limit: LIMITS.namespaceEndpointSlices }),
   };
 }
 
-/** The shared reads of a pod target's namespace, when the group names enough of its pods. */
+/** The shared reads of a pod or workload target's namespace, when the group names enough of its pods. */
 function sharedReads(t: Target, ns: string, group: GroupContext): NamespaceReads | undefined {
-  return t.kind === 'Pod' ? group.namespaces.get(ns) : undefined;
+  return t.kind === 'Pod' || WORKLOADS.has(t.kind) ? group.namespaces.get(ns) : undefined;
 }
 
 /** The namespace's events as read whole (not cut at the limit), so per-object event reads can be skipped. */
@@ -815,8 +833,34 @@ function podFollowUps(t: Target, ns: string, pod: KubeObject, results: Results, 
 
 // --- Workloads -------------------------------------------------------------------------------
 
-function workloadRound1(t: Target, ns: string): FetchSpec[] {
-  const out = [targetSpec(t)!, ...eventSpecs(t.kind, ns, t.name, 'both'), namespaceWarnings(ns)];
+/**
+ * A workload's event reads: its own pair and the namespace's Warning events, or the namespace's
+ * events the group reads (plus its own reads when those were cut).
+ */
+function workloadEventSpecs(t: Target, ns: string, group: GroupContext, results?: Results): FetchSpec[] {
+  const own = [...eventSpecs(t.kind, ns, t.name, 'both'), namespaceWarnings(ns)];
+  const shared = sharedReads(t, ns, group)?.events;
+  if (!shared) return own;
+  return results && namespaceEventsCut(shared, results) ? [...shared, ...own] : shared;
+}
+
+/** The workload's own events and the Warning events about it or objects named after it (its pods, ReplicaSets, Jobs). */
+function workloadEvents(t: Target, ns: string, results: Results, group: GroupContext): KubeObject[] {
+  return eventsIn(results, workloadEventSpecs(t, ns, group, results)).filter((e) => {
+    const io = involved(e);
+    if (io['kind'] === t.kind && io['name'] === t.name) return true;
+    return e['type'] === 'Warning' && (io['name'] === t.name || String(io['name'] ?? '').startsWith(`${t.name}-`));
+  });
+}
+
+/** Quota and LimitRange reads when the workload's conditions or events hint at them. */
+function workloadQuotaSpecs(t: Target, ns: string, results: Results, group: GroupContext): FetchSpec[] {
+  const wl = objectOf(results, targetSpec(t)!);
+  return wl ? quotaSpecs(ns, hints([wl], workloadEvents(t, ns, results, group))) : [];
+}
+
+function workloadRound1(t: Target, ns: string, group: GroupContext): FetchSpec[] {
+  const out = [targetSpec(t)!, ...workloadEventSpecs(t, ns, group)];
   if (t.kind === 'CronJob') out.push(listSpec(RESOURCES.jobs, ns, 'required', 'Jobs of the namespace (owned by the CronJob?)', { limit: LIMITS.jobs }));
   return out;
 }
@@ -843,9 +887,10 @@ function workloadPodsSpec(t: Target, ns: string, results: Results): FetchSpec | 
   return selector ? listSpec(RESOURCES.pods, ns, 'required', why, { labelSelector: selector, limit: LIMITS.podsBySelector }) : undefined;
 }
 
-function workloadRound2(t: Target, ns: string, results: Results): FetchSpec[] {
+function workloadRound2(t: Target, ns: string, results: Results, group: GroupContext): FetchSpec[] {
   const wl = objectOf(results, targetSpec(t)!);
-  const out: FetchSpec[] = [];
+  // The workload's own event reads, when the namespace's were cut.
+  const out: FetchSpec[] = workloadEventSpecs(t, ns, group, results).filter((s) => !results.has(s.key));
   const pods = workloadPodsSpec(t, ns, results);
   if (pods) out.push(pods);
   if (!wl) return out;
@@ -858,7 +903,7 @@ function workloadRound2(t: Target, ns: string, results: Results): FetchSpec[] {
     const ref = controllerRef(wl);
     if (ref?.kind === 'Deployment' && ref.name) {
       out.push(getSpec(RESOURCES.deployments, ns, ref.name, 'optional', 'the Deployment owning the ReplicaSet'));
-      out.push(...eventSpecs('Deployment', ns, ref.name, 'core'));
+      if (!sharedEventsWhole(t, ns, group, results)) out.push(...eventSpecs('Deployment', ns, ref.name, 'core'));
     }
   }
   if (t.kind === 'StatefulSet') {
@@ -871,17 +916,15 @@ function workloadRound2(t: Target, ns: string, results: Results): FetchSpec[] {
     }
     if (templates.length > 0) out.push(listSpec(RESOURCES.storageClasses, undefined, 'required', 'StorageClasses of the claim templates', { limit: LIMITS.storageClasses }));
   }
-  const warnings = itemsOf(results, namespaceWarnings(ns)).filter((e) => {
-    const io = rec(e['involvedObject']);
-    return io['name'] === t.name || String(io['name'] ?? '').startsWith(`${t.name}-`);
-  });
-  out.push(...quotaSpecs(ns, hints([wl], [...warnings, ...eventsIn(results, eventSpecs(t.kind, ns, t.name, 'both'))])));
+  out.push(...workloadQuotaSpecs(t, ns, results, group));
   return out;
 }
 
-function workloadRound3(t: Target, ns: string, results: Results): FetchSpec[] {
+function workloadRound3(t: Target, ns: string, results: Results, group: GroupContext): FetchSpec[] {
+  // Quota hints in the events the workload read itself in round 2 (the namespace's were cut).
+  const quota = workloadQuotaSpecs(t, ns, results, group);
   const podsSpec = workloadPodsSpec(t, ns, results);
-  if (!podsSpec) return [];
+  if (!podsSpec) return quota;
   const pods = [...itemsOf(results, podsSpec)].sort((a, b) => restartsOf(b) - restartsOf(a) || String(meta(a).name).localeCompare(String(meta(b).name)));
   const seen = new Set<string>();
   const out: FetchSpec[] = [];
@@ -898,7 +941,7 @@ function workloadRound3(t: Target, ns: string, results: Results): FetchSpec[] {
       out.push(logSpec(ns, name, l.container, l.previous, typeof node === 'string' ? node : undefined, `log of failing pod ${name} (${sig})`));
     }
   }
-  return out;
+  return [...out, ...quota];
 }
 
 // --- Other targets ---------------------------------------------------------------------------
@@ -1006,7 +1049,7 @@ export function planRound(target: Target, round: number, results: Results, group
   let specs: FetchSpec[] = [];
   const k = target.kind;
   if (k === 'Pod') specs = round === 1 ? podRound1(target, ns, group) : round === 2 ? podRound2(target, ns, results, group) : podRound3(target, ns, results, group);
-  else if (WORKLOADS.has(k)) specs = round === 1 ? workloadRound1(target, ns) : round === 2 ? workloadRound2(target, ns, results) : workloadRound3(target, ns, results);
+  else if (WORKLOADS.has(k)) specs = round === 1 ? workloadRound1(target, ns, group) : round === 2 ? workloadRound2(target, ns, results, group) : workloadRound3(target, ns, results, group);
   else if (k === 'Service') specs = round === 1 ? serviceRound1(target, ns) : serviceRound2(target, ns, results);
   else if (k === 'Node') specs = nodeRound1(target);
   else if (k === 'PersistentVolumeClaim') specs = round === 1 ? pvcRound1(target, ns) : pvcRound2(target, ns, results);
@@ -1029,7 +1072,9 @@ export function planRound(target: Target, round: number, results: Results, group
  * Services that select it. Other lists are kept whole.
  */
 export function itemsFor(target: Target, spec: FetchSpec, items: KubeObject[], results: Results, group: GroupContext = SOLO): KubeObject[] {
-  if (target.kind !== 'Pod' || !target.namespace || spec.kind !== 'list') return items;
+  if (!target.namespace || spec.kind !== 'list') return items;
+  if (WORKLOADS.has(target.kind)) return workloadItems(target, target.namespace, spec, items, results, group);
+  if (target.kind !== 'Pod') return items;
   const ns = target.namespace;
   const batch = podBatch(target, ns, group);
   const pod = podOf(target, ns, results, batch);
@@ -1050,4 +1095,17 @@ export function itemsFor(target: Target, spec: FetchSpec, items: KubeObject[], r
     return items.filter((slice) => services.has(meta(slice).labels?.['kubernetes.io/service-name'] ?? ''));
   }
   return items;
+}
+
+/**
+ * A workload keeps of the namespace's shared events what it reads on its own: its events, the
+ * Deployment's above a ReplicaSet, and the Warning events (as the namespace's Warning list).
+ */
+function workloadItems(t: Target, ns: string, spec: FetchSpec, items: KubeObject[], results: Results, group: GroupContext): KubeObject[] {
+  const shared = sharedReads(t, ns, group);
+  if (!shared?.events.some((s) => s.key === spec.key)) return items;
+  const about = new Set([`${t.kind}/${t.name}`]);
+  const owner = t.kind === 'ReplicaSet' ? controllerRef(objectOf(results, targetSpec(t)!)) : undefined;
+  if (owner?.kind === 'Deployment' && owner.name) about.add(`Deployment/${owner.name}`);
+  return items.filter((e) => e['type'] === 'Warning' || about.has(`${String(involved(e)['kind'])}/${String(involved(e)['name'])}`));
 }
