@@ -345,6 +345,38 @@ describe('kubeEvidenceSource: a session told its group reads shared objects once
     expect(server.requests.filter((r) => r.resource)).toHaveLength(28 + 2);
   });
 
+  it("namespace event lists that fail (503): each pod and the Deployment read their own events, and none is partial for it", async () => {
+    // The namespace's lists carry no fieldSelector; the per-object reads do.
+    server.inject({ match: { path: /\/events\?limit=500$/ }, action: { status: 503 } });
+    const pods = [POD, ...siblingNames];
+    const deployment: Target = { kind: 'Deployment', namespace: NS, name: 'cart' };
+    const targets = [...pods.map((p) => podTarget(p)), deployment];
+    const session = source().session({ signal: AbortSignal.timeout(10_000), targets });
+    const results = await Promise.all(targets.map((t) => session.collect(t)));
+    for (const r of results) expect(r.errors).toEqual([]);
+    expect(names(results[0]!, 'Event')).toEqual(expect.arrayContaining(['cart.backoff', 'deploy.scale']));
+    // Its own pair and, as on its own, the namespace's Warning events.
+    expect(names(results.at(-1)!, 'Event')).toEqual(['cart.backoff', 'deploy.scale', 'pg.sched']);
+    expect(server.requests.filter((r) => r.resource === 'events' && r.query['fieldSelector'] === 'type=Warning')).toHaveLength(1);
+  });
+
+  it('namespace event lists and the own reads all failing: each failure reported', async () => {
+    server.inject({ match: { resource: 'events' }, action: { status: 503 } });
+    const pods = [POD, ...siblingNames];
+    const targets = pods.map((p) => podTarget(p));
+    const session = source().session({ signal: AbortSignal.timeout(10_000), targets });
+    const [first] = await Promise.all(targets.map((t) => session.collect(t)));
+    expect(first!.partial).toBe(true);
+    // The namespace's two lists, the pod's own pair, and its Deployment's events (read on their own too).
+    expect(first!.errors.map((e) => e.resource).sort()).toEqual([
+      `events in ${NS}`,
+      `events in ${NS} (involvedObject.name=cart,involvedObject.kind=Deployment)`,
+      `events in ${NS} (involvedObject.name=${POD},involvedObject.kind=Pod)`,
+      `events.events.k8s.io in ${NS}`,
+      `events.events.k8s.io in ${NS} (regarding.name=${POD},regarding.kind=Pod)`,
+    ]);
+  });
+
   it('a pod its batch list does not hold is read by name; a gone one is reported gone', async () => {
     const targets = [podTarget(POD), podTarget(`${RS}-zzzzz`)];
     const session = source().session({ signal: AbortSignal.timeout(10_000), targets });

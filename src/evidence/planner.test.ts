@@ -20,6 +20,7 @@ import {
   type FetchResult,
   type FetchSpec,
 } from './planner.ts';
+import { narrowed } from './fetch-results.ts';
 
 const NS = 'shop';
 const POD = 'cart-7d9f8b6c5d-x2x9k';
@@ -469,6 +470,8 @@ describe("planner: a group's pods are read together", () => {
       'list /apis/events.k8s.io/v1/namespaces/shop/events?limit=500 [required anyOf]',
     ]);
     expect(planRound(t(A), 1, new Map(), group).filter((s) => s.resource === 'events').map((s) => s.key)).toEqual(events.map((s) => s.key));
+    // No workload target in the group: the lists keep only its pods' events (and non-Pods').
+    expect(events.map((s) => s.podPrefixes)).toEqual([undefined, undefined]);
     // Alone in its namespace: its own pair.
     const web = planRound({ kind: 'Pod', namespace: 'web', name: 'api-1' }, 1, new Map(), group).filter((s) => s.resource === 'events');
     expect(web.map((s) => s.fieldSelector)).toEqual(['involvedObject.name=api-1,involvedObject.kind=Pod', 'regarding.name=api-1,regarding.kind=Pod']);
@@ -611,6 +614,16 @@ describe("planner: a group's pods are read together", () => {
     expect(planRound(cart, 3, res, group).map((s) => s.resource)).toEqual(['resourcequotas']);
   });
 
+  it("a workload named with 58 characters or more: the lists keep its pods' events by the name's first 58, as the API server cuts generated names", () => {
+    const long = `checkout-${'x'.repeat(60)}`;
+    const group = groupContext([t(A), t(B), t(C), ...EXTRA.map((n) => t(n)), { kind: 'Deployment', namespace: NS, name: long }]);
+    const nsEvents = planRound(t(A), 1, new Map(), group).find((s) => s.resource === 'events')!;
+    expect(nsEvents.podPrefixes).toEqual([long.slice(0, 58)]);
+    const podOfLong = `${long.slice(0, 58)}q7x2z`; // pod names are at most 63 characters
+    const warning: KubeObject = { kind: 'Event', type: 'Warning', metadata: { name: 'w' }, involvedObject: { kind: 'Pod', name: podOfLong } };
+    expect(narrowed(nsEvents, { state: 'list', items: [warning], more: false })).toEqual({ state: 'list', items: [warning], more: false });
+  });
+
   it("itemsFor: a workload keeps of the namespace's events its own, its Deployment's (a ReplicaSet), and the Warnings", () => {
     const pods = [t(A), t(B), t(C), ...EXTRA.map((n) => t(n))];
     const rs: Target = { kind: 'ReplicaSet', namespace: NS, name: RS };
@@ -624,6 +637,11 @@ describe("planner: a group's pods are read together", () => {
     for (const s of nsEvents) res.set(s.key, list([]));
     expect(planRound(rs, 2, res, group).filter((s) => s.resource === 'events')).toEqual([]);
     expect(planRound(rs, 2, res, groupContext([rs])).map((s) => s.fieldSelector)).toContain('involvedObject.name=cart,involvedObject.kind=Deployment');
+    // The namespace's lists cut: its own pair and Warnings, and its Deployment's events, in round 2.
+    for (const s of nsEvents) res.set(s.key, { state: 'list', items: [], more: true });
+    expect(planRound(rs, 2, res, group).filter((s) => s.resource === 'events').map((s) => s.fieldSelector)).toEqual([
+      `involvedObject.name=${RS},involvedObject.kind=ReplicaSet`, `regarding.name=${RS},regarding.kind=ReplicaSet`, 'type=Warning', 'involvedObject.name=cart,involvedObject.kind=Deployment',
+    ]);
   });
 
   it("itemsFor: a pod's evidence keeps itself and the pod whose log it reads from the batch list, and its own events from the namespace's", () => {

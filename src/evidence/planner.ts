@@ -61,7 +61,10 @@
 //                  rollouts; a bare ReplicaSet's, StatefulSet's, DaemonSet's or Job's own).
 //   Deployment / StatefulSet / DaemonSet / ReplicaSet / Job / CronJob (3):
 //              1 = the object, its events (both groups), the namespace's Warning events
-//                  (`type=Warning`, limit 500); CronJob: + the namespace's Jobs (limit 100).
+//                  (`type=Warning`, limit 500), or the namespace's events when the group reads
+//                  them (above; if those were cut or failed, its own reads come in round 2 and
+//                  the quota hints in them are read in round 3); CronJob: + the namespace's Jobs
+//                  (limit 100).
 //              2 = pods by the workload's selector (limit 200), ReplicaSets by selector
 //                  (Deployment), the owning Deployment (ReplicaSet), claims of the first
 //                  StatefulSet ordinals + StorageClasses, ResourceQuotas/LimitRanges on a
@@ -613,9 +616,15 @@ function podBatch(t: Target, ns: string, group: GroupContext): PodBatch | undefi
   return group.batches.get(`${ns}/${t.name}`);
 }
 
+/**
+ * How the names of a workload's pods (and ReplicaSets, Jobs) begin: `cart-`. The API server cuts
+ * a generated name's base to 58 characters, so a long workload name is cut the same way.
+ */
+const generatedPrefix = (workload: string): string => `${workload}-`.slice(0, 58);
+
 function namespaceReads(ns: string, pods: string[], workloads: string[]): NamespaceReads {
   const anyOf = `events of namespace ${ns}`;
-  const kept = { onlyPods: pods, ...(workloads.length > 0 ? { podPrefixes: workloads.map((w) => `${w}-`) } : {}) };
+  const kept = { onlyPods: pods, ...(workloads.length > 0 ? { podPrefixes: workloads.map(generatedPrefix) } : {}) };
   return {
     events: [
       { ...listSpec(RESOURCES.events, ns, 'required', `events of namespace ${ns} (the group names several of its pods)`, { limit: LIMITS.namespaceEvents, anyOf }), ...kept },
@@ -634,27 +643,37 @@ function sharedReads(t: Target, ns: string, group: GroupContext): NamespaceReads
 /** The namespace's events as read whole (not cut at the limit), so per-object event reads can be skipped. */
 function sharedEventsWhole(t: Target, ns: string, group: GroupContext, results: Results): boolean {
   const shared = sharedReads(t, ns, group);
-  return !!shared && !namespaceEventsCut(shared.events, results);
+  return !!shared && namespaceEvents(shared.events, results) === 'whole';
 }
 
 /**
- * The namespace's event lists did not give every event: each answered list was cut at the limit,
- * or none answered for a reason a per-object read may not share (a timeout, a 5xx, a 429). A
- * refusal (401/403) would refuse the per-object reads too.
+ * What the namespace's event lists gave: `cut` when each answered list was cut at the limit;
+ * `failed` when none answered, for a reason a per-object read may not share (a timeout, a 5xx, a
+ * 429); otherwise `whole` (a list in full, no answer yet, or a refusal: a 401/403 would refuse the
+ * per-object reads too).
  */
-function namespaceEventsCut(specs: FetchSpec[], results: Results): boolean {
+function namespaceEvents(specs: FetchSpec[], results: Results): 'whole' | 'cut' | 'failed' {
   const answers = specs.map((s) => results.get(s.key)).filter((r): r is FetchResult => r !== undefined);
-  if (answers.length === 0) return false;
   const lists = answers.filter((r): r is Extract<FetchResult, { state: 'list' }> => r.state === 'list');
-  if (lists.length > 0) return lists.every((r) => r.more);
-  return answers.some((r) => r.state === 'failed' && r.reason !== 'forbidden' && r.reason !== 'unauthorized');
+  if (lists.length > 0) return lists.every((r) => r.more) ? 'cut' : 'whole';
+  return answers.some((r) => r.state === 'failed' && r.reason !== 'forbidden' && r.reason !== 'unauthorized') ? 'failed' : 'whole';
 }
 
-/** The pod event reads of a target: its own pair, or the namespace's (plus its own when those were cut). */
+/**
+ * A target's own event pair, read when the namespace's lists did not give every event. After
+ * lists that failed it joins their anyOf: their failure is not reported once its own events came.
+ */
+function ownEventReads(shared: FetchSpec[], state: 'cut' | 'failed', kind: string, ns: string, name: string): FetchSpec[] {
+  const own = eventSpecs(kind, ns, name, 'both');
+  return state === 'failed' ? own.map((s) => ({ ...s, anyOf: shared[0]!.anyOf! })) : own;
+}
+
+/** The pod event reads of a target: its own pair, or the namespace's (plus its own when those did not give every event). */
 function podEventSpecs(t: Target, ns: string, group: GroupContext, results?: Results): FetchSpec[] {
   const shared = sharedReads(t, ns, group)?.events;
   if (!shared) return eventSpecs('Pod', ns, t.name, 'both');
-  return results && namespaceEventsCut(shared, results) ? [...shared, ...eventSpecs('Pod', ns, t.name, 'both')] : shared;
+  const state = results ? namespaceEvents(shared, results) : 'whole';
+  return state === 'whole' ? shared : [...shared, ...ownEventReads(shared, state, 'Pod', ns, t.name)];
 }
 
 /** The object an event is about, through either API group's field. */
@@ -838,10 +857,10 @@ function podFollowUps(t: Target, ns: string, pod: KubeObject, results: Results, 
  * events the group reads (plus its own reads when those were cut).
  */
 function workloadEventSpecs(t: Target, ns: string, group: GroupContext, results?: Results): FetchSpec[] {
-  const own = [...eventSpecs(t.kind, ns, t.name, 'both'), namespaceWarnings(ns)];
   const shared = sharedReads(t, ns, group)?.events;
-  if (!shared) return own;
-  return results && namespaceEventsCut(shared, results) ? [...shared, ...own] : shared;
+  if (!shared) return [...eventSpecs(t.kind, ns, t.name, 'both'), namespaceWarnings(ns)];
+  const state = results ? namespaceEvents(shared, results) : 'whole';
+  return state === 'whole' ? shared : [...shared, ...ownEventReads(shared, state, t.kind, ns, t.name), namespaceWarnings(ns)];
 }
 
 /** The workload's own events and the Warning events about it or objects named after it (its pods, ReplicaSets, Jobs). */
@@ -849,7 +868,7 @@ function workloadEvents(t: Target, ns: string, results: Results, group: GroupCon
   return eventsIn(results, workloadEventSpecs(t, ns, group, results)).filter((e) => {
     const io = involved(e);
     if (io['kind'] === t.kind && io['name'] === t.name) return true;
-    return e['type'] === 'Warning' && (io['name'] === t.name || String(io['name'] ?? '').startsWith(`${t.name}-`));
+    return e['type'] === 'Warning' && (io['name'] === t.name || String(io['name'] ?? '').startsWith(generatedPrefix(t.name)));
   });
 }
 
