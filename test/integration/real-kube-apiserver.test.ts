@@ -120,6 +120,10 @@ const CART_PREVIOUS_LOG = [
 
 const pod = (namespace: string, name: string): Target => ({ kind: 'Pod', namespace, name });
 
+/** 7. mobile/api after a push to a private repository: ten pods of one ReplicaSet cannot pull, one alert group. */
+const API_IMAGE = 'registry.example.com/private/api:4.2';
+const API_PODS = ['b2c4d', 'f5g6h', 'j7k8l', 'm9n2p', 'q4r5s', 't6v7w', 'x8z9b', 'c2d4f', 'g5h6j', 'k7l8m'].map((s) => `api-8c6d7b5f9d-${s}`);
+
 /** Every target stageCluster sets up, for the checks that hold for all of them. */
 const TARGETS: Target[] = [
   pod('shop', CART_PODS.reachable),
@@ -144,7 +148,7 @@ let tmp: string;
 const now = Date.now();
 
 async function stageCluster(s: Stage, kubeletPort: number, deadPort: number): Promise<void> {
-  for (const ns of ['shop', 'reports', 'analytics', 'billing', 'web', 'edge']) {
+  for (const ns of ['shop', 'reports', 'analytics', 'billing', 'web', 'edge', 'mobile']) {
     await s.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   }
   const readyAt = ago(now, 600);
@@ -343,6 +347,26 @@ async function stageCluster(s: Stage, kubeletPort: number, deadPort: number): Pr
   });
 }
 
+/** 7. mobile/api: ten pods of one ReplicaSet in ImagePullBackOff, each with the kubelet's pull events. */
+async function stageImagePullStorm(s: Stage): Promise<void> {
+  const api = await deploymentWithReplicaSet(s, 'mobile', 'api', '8c6d7b5f9d', 10, { app: 'api' }, { containers: [{ name: 'api', image: API_IMAGE }] });
+  const denied = PULL_DENIED.replaceAll(REPORT_IMAGE, API_IMAGE);
+  for (const [i, name] of API_PODS.entries()) {
+    const p = await replicaSetPod(s, api, name, 'node-a');
+    await s.patchStatus(`/api/v1/namespaces/mobile/pods/${name}`, {
+      phase: 'Pending', hostIP: '127.0.0.1', podIP: `10.244.1.${60 + i}`, startTime: ago(now, 9),
+      conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: ago(now, 9) }],
+      containerStatuses: [{
+        name: 'api', image: API_IMAGE, imageID: '', started: false, ready: false, restartCount: 0,
+        state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${API_IMAGE}"` } }, lastState: {},
+      }],
+    });
+    const e = { involved: p, fieldPath: 'spec.containers{api}', component: 'kubelet', host: 'node-a' } as const;
+    await s.event({ ...e, type: 'Warning', reason: 'Failed', message: denied, count: 3, first: ago(now, 9), last: ago(now, 2) });
+    await s.event({ ...e, type: 'Warning', reason: 'Failed', message: 'Error: ImagePullBackOff', count: 30, first: ago(now, 9), last: ago(now, 1) });
+  }
+}
+
 /**
  * Reads one target as kubetriage-readonly and diagnoses it. A fresh source per read, so every
  * read goes to the API server (no answer kept from an earlier read) and its requests are its own.
@@ -368,6 +392,7 @@ describe.skipIf(missing !== undefined && !IN_CI)('live reader against a real kub
     await bindReadonlyUser(server, 'kubetriage-readonly');
     // node-b's kubelet port: free now, so the API server's dial is refused.
     await stageCluster(stage(server), kubelet.port, await freePort());
+    await stageImagePullStorm(stage(server));
 
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kubetriage-live-reader-'));
     const kubeconfigFile = path.join(tmp, 'kubeconfig');
@@ -523,6 +548,35 @@ describe.skipIf(missing !== undefined && !IN_CI)('live reader against a real kub
     expect(evidence.errors).toEqual([]);
     expect(evidence.partial).toBe(false);
     expect(named(evidence)).toEqual(['Pod/sensor-0', 'StatefulSet/sensor']);
+  });
+
+  it('7. ten pods of one ReplicaSet and their Deployment as one alert group: the namespace\'s events read once per API group, and every alert still image-pull.unauthorized', async () => {
+    const from = wire.requests.length;
+    const deployment: Target = { kind: 'Deployment', namespace: 'mobile', name: 'api' };
+    const targets = [...API_PODS.map((name) => pod('mobile', name)), deployment];
+    const session = kubeEvidenceSource({ kubeConfig }).session({ signal: AbortSignal.timeout(15_000), targets });
+    const collected = await Promise.all(targets.map((t) => session.collect(t)));
+    const requests = wire.requests.slice(from);
+    for (const [i, t] of targets.entries()) {
+      expect(collected[i]!.errors, t.name).toEqual([]);
+      const result = diagnose({ target: t, objects: collected[i]!.objects, logs: collected[i]!.logs });
+      expect(result.diagnosis.id, t.name).toBe('image-pull.unauthorized');
+    }
+    expect(diagnose({ target: deployment, objects: collected.at(-1)!.objects, logs: [] }).diagnosis.summary).toMatch(/^10\/10 pods of deployment mobile\/api/);
+    // The namespace's events: one list per API group for the eleven alerts, no per-object event read.
+    const events = requests.filter((r) => r.path.includes('/namespaces/mobile/events'));
+    expect(events.map((r) => `${r.status} ${r.path}`).sort()).toEqual([
+      '200 /api/v1/namespaces/mobile/events?limit=500',
+      '200 /apis/events.k8s.io/v1/namespaces/mobile/events?limit=500',
+    ]);
+    // Each pod keeps its own two events; the Deployment keeps the Warnings of its pods.
+    expect(collected[0]!.objects.filter((o) => o.kind === 'Event').map((o) => (o['involvedObject'] as Json)['name'])).toEqual([API_PODS[0], API_PODS[0]]);
+    expect(collected.at(-1)!.objects.filter((o) => o.kind === 'Event')).toHaveLength(20);
+    // One list of the pods by pod-template-hash, one of the Deployment's by its selector: no pod read by name.
+    expect(requestTo(requests, '/api/v1/namespaces/mobile/pods').map((r) => r.path).sort()).toEqual([
+      '/api/v1/namespaces/mobile/pods?labelSelector=app%3Dapi&limit=200',
+      '/api/v1/namespaces/mobile/pods?labelSelector=pod-template-hash%3D8c6d7b5f9d&limit=200',
+    ]);
   });
 
   describe('RBAC: the kubetriage-readonly ClusterRole grants enough and no more', () => {
