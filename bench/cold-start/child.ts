@@ -57,11 +57,11 @@ export interface ColdRun {
 /**
  * One cold start of the bundle whose entry is `entry` (its index.mjs). `work` holds the run's
  * files: the function's log lines go to `work/function.log`. `env` adds to the child's
- * environment (for example NODE_COMPILE_CACHE).
+ * environment (for example NODE_COMPILE_CACHE); `nodeFlags` go on its command line.
  */
-export function coldRun(entry: string, eventFile: string, work: string, env: Record<string, string> = {}): ColdRun {
+export function coldRun(entry: string, eventFile: string, work: string, env: Record<string, string> = {}, nodeFlags: string[] = []): ColdRun {
   const started = process.hrtime.bigint();
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', CHILD], {
+  const out = execFileSync(process.execPath, [...nodeFlags, '--input-type=module', '-e', CHILD], {
     env: { PATH: process.env['PATH'] ?? '', HOME: work, EVENT_FILE: eventFile, LOG_FILE: join(work, 'function.log'), BUNDLE_URL: pathToFileURL(entry).href, KUBETRIAGE_AUTH_TOKEN: TOKEN, ...env },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'ignore'],
