@@ -854,7 +854,7 @@ function podFollowUps(t: Target, ns: string, pod: KubeObject, results: Results, 
 
 /**
  * A workload's event reads: its own pair and the namespace's Warning events, or the namespace's
- * events the group reads (plus its own reads when those were cut).
+ * events the group reads (plus its own reads when those did not give every event).
  */
 function workloadEventSpecs(t: Target, ns: string, group: GroupContext, results?: Results): FetchSpec[] {
   const shared = sharedReads(t, ns, group)?.events;
@@ -908,7 +908,7 @@ function workloadPodsSpec(t: Target, ns: string, results: Results): FetchSpec | 
 
 function workloadRound2(t: Target, ns: string, results: Results, group: GroupContext): FetchSpec[] {
   const wl = objectOf(results, targetSpec(t)!);
-  // The workload's own event reads, when the namespace's were cut.
+  // The workload's own event reads, when the namespace's were cut or failed.
   const out: FetchSpec[] = workloadEventSpecs(t, ns, group, results).filter((s) => !results.has(s.key));
   const pods = workloadPodsSpec(t, ns, results);
   if (pods) out.push(pods);
@@ -940,8 +940,9 @@ function workloadRound2(t: Target, ns: string, results: Results, group: GroupCon
 }
 
 function workloadRound3(t: Target, ns: string, results: Results, group: GroupContext): FetchSpec[] {
-  // Quota hints in the events the workload read itself in round 2 (the namespace's were cut).
-  const quota = workloadQuotaSpecs(t, ns, results, group);
+  // Quota hints in the events the workload read itself in round 2 (the namespace's were cut or failed).
+  const ownReadsInRound2 = !!sharedReads(t, ns, group) && !sharedEventsWhole(t, ns, group, results);
+  const quota = ownReadsInRound2 ? workloadQuotaSpecs(t, ns, results, group) : [];
   const podsSpec = workloadPodsSpec(t, ns, results);
   if (!podsSpec) return quota;
   const pods = [...itemsOf(results, podsSpec)].sort((a, b) => restartsOf(b) - restartsOf(a) || String(meta(a).name).localeCompare(String(meta(b).name)));
@@ -1088,7 +1089,8 @@ export function planRound(target: Target, round: number, results: Results, group
  * The items of a list that belong to `target`'s evidence. Lists a group shares (a batch's pods,
  * a namespace's events and EndpointSlices) hold other alerts' objects too: a pod keeps itself and
  * the pod whose log it reads, its own and its owners' events, and the EndpointSlices of the
- * Services that select it. Other lists are kept whole.
+ * Services that select it; a workload keeps its own events and the Warning ones (workloadItems).
+ * Other lists are kept whole.
  */
 export function itemsFor(target: Target, spec: FetchSpec, items: KubeObject[], results: Results, group: GroupContext = SOLO): KubeObject[] {
   if (!target.namespace || spec.kind !== 'list') return items;
