@@ -12,19 +12,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundleLambda, type BundleReport } from '../scripts/build-lambda.ts';
-import { coldRun, median, writeEvent } from './cold-start/child.ts';
+import type { BundleReport } from '../scripts/build-lambda.ts';
+import { bundleBoth, coldRun, median, writeEvent } from './cold-start/child.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' } } });
 const runs = Number(values.runs);
-const root = new URL('../', import.meta.url);
 
 const work = mkdtempSync(join(tmpdir(), 'kubetriage-cold-'));
 try {
-  const [kubetriage, bare] = await Promise.all([
-    bundleLambda({ entry: new URL('src/runtime/lambda/index.ts', root).pathname, outdir: join(work, 'kubetriage') }),
-    bundleLambda({ entry: new URL('bench/cold-start/bare-lambda.ts', root).pathname, outdir: join(work, 'bare') }),
-  ]);
+  const { kubetriage, bare } = await bundleBoth(work);
 
   const eventFile = writeEvent(work);
   const runOnce = (bundle: BundleReport) => coldRun(bundle.entry.path, eventFile, work);

@@ -6,9 +6,19 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { bundleLambda, type BundleReport } from '../../scripts/build-lambda.ts';
 
 export const TOKEN = 'bench-token-0123456789abcdef';
 const root = new URL('../../', import.meta.url);
+
+/** Both bundles, built as `npm run build:lambda` builds the function: kubetriage's and the bare Hono baseline. */
+export async function bundleBoth(work: string): Promise<{ kubetriage: BundleReport; bare: BundleReport }> {
+  const [kubetriage, bare] = await Promise.all([
+    bundleLambda({ entry: new URL('src/runtime/lambda/index.ts', root).pathname, outdir: join(work, 'kubetriage') }),
+    bundleLambda({ entry: new URL('bench/cold-start/bare-lambda.ts', root).pathname, outdir: join(work, 'bare') }),
+  ]);
+  return { kubetriage, bare };
+}
 
 /** Writes the event for one of examples/requests/ into `work` and returns its path. */
 export function writeEvent(work: string, request = 'crashloop-oom.json'): string {

@@ -9,19 +9,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundleLambda } from '../../scripts/build-lambda.ts';
-import { coldRun, median, writeEvent } from './child.ts';
+import { bundleBoth, coldRun, median, writeEvent } from './child.ts';
 
 const { values } = parseArgs({ options: { flags: { type: 'string', default: '' }, runs: { type: 'string', default: '20' } } });
 const flags = values.flags.split(' ').filter(Boolean);
 if (flags.length === 0) throw new Error('usage: node bench/cold-start/node-flags.ts --flags="<node flags>" [--runs 20]');
-const root = new URL('../../', import.meta.url);
 const work = mkdtempSync(join(tmpdir(), 'kubetriage-node-flags-'));
 try {
-  const [kubetriage, bare] = await Promise.all([
-    bundleLambda({ entry: new URL('src/runtime/lambda/index.ts', root).pathname, outdir: join(work, 'kubetriage') }),
-    bundleLambda({ entry: new URL('bench/cold-start/bare-lambda.ts', root).pathname, outdir: join(work, 'bare') }),
-  ]);
+  const { kubetriage, bare } = await bundleBoth(work);
   const eventFile = writeEvent(work);
   const run = (entry: string, nodeFlags: string[]) => {
     const r = coldRun(entry, eventFile, work, {}, nodeFlags);
