@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundleLambda, type BundleReport } from '../../scripts/build-lambda.ts';
 
-export const TOKEN = 'bench-token-0123456789abcdef';
+const TOKEN = 'bench-token-0123456789abcdef';
 const root = new URL('../../', import.meta.url);
 
 /** Both bundles, built as `npm run build:lambda` builds the function: kubetriage's and the bare Hono baseline. */
