@@ -679,6 +679,9 @@ function podEventSpecs(t: Target, ns: string, group: GroupContext, results?: Res
 /** The object an event is about, through either API group's field. */
 export const involved = (e: KubeObject): Record<string, unknown> => rec(e['involvedObject'] ?? e['regarding']);
 
+/** `Kind/name` of the object an event is about. */
+const aboutKey = (e: KubeObject): string => `${String(involved(e)['kind'])}/${String(involved(e)['name'])}`;
+
 /** The pod itself: read by name, or found in its batch's list. */
 function podOf(t: Target, ns: string, results: Results, batch: PodBatch | undefined): KubeObject | undefined {
   return objectOf(results, targetSpec(t)!) ?? (batch ? itemsOf(results, batch.list).find((p) => meta(p).name === t.name) : undefined);
@@ -865,10 +868,12 @@ function workloadEventSpecs(t: Target, ns: string, group: GroupContext, results?
 
 /** The workload's own events and the Warning events about it or objects named after it (its pods, ReplicaSets, Jobs). */
 function workloadEvents(t: Target, ns: string, results: Results, group: GroupContext): KubeObject[] {
+  const own = `${t.kind}/${t.name}`;
+  const prefix = generatedPrefix(t.name);
   return eventsIn(results, workloadEventSpecs(t, ns, group, results)).filter((e) => {
-    const io = involved(e);
-    if (io['kind'] === t.kind && io['name'] === t.name) return true;
-    return e['type'] === 'Warning' && (io['name'] === t.name || String(io['name'] ?? '').startsWith(generatedPrefix(t.name)));
+    if (aboutKey(e) === own) return true;
+    const name = String(involved(e)['name'] ?? '');
+    return e['type'] === 'Warning' && (name === t.name || name.startsWith(prefix));
   });
 }
 
@@ -909,7 +914,9 @@ function workloadPodsSpec(t: Target, ns: string, results: Results): FetchSpec | 
 function workloadRound2(t: Target, ns: string, results: Results, group: GroupContext): FetchSpec[] {
   const wl = objectOf(results, targetSpec(t)!);
   // The workload's own event reads, when the namespace's were cut or failed.
-  const out: FetchSpec[] = workloadEventSpecs(t, ns, group, results).filter((s) => !results.has(s.key));
+  // A copy: the specs may be the group's shared lists, and this round adds to it. (planRound leaves
+  // out what was already read: the shared lists, or the own reads of round 1.)
+  const out: FetchSpec[] = [...workloadEventSpecs(t, ns, group, results)];
   const pods = workloadPodsSpec(t, ns, results);
   if (pods) out.push(pods);
   if (!wl) return out;
@@ -1109,7 +1116,7 @@ export function itemsFor(target: Target, spec: FetchSpec, items: KubeObject[], r
     // Its own events, and those of the owners whose events it would read on its own.
     const about = new Set([`Pod/${target.name}`]);
     if (pod) for (const o of podOwners(pod, guessedOwners(target, ns, results))) if (o.events) about.add(`${o.kind}/${o.name}`);
-    return items.filter((e) => about.has(`${String(involved(e)['kind'])}/${String(involved(e)['name'])}`));
+    return items.filter((e) => about.has(aboutKey(e)));
   }
   if (spec.key === shared.endpointSlices.key) {
     const services = new Set(pod ? selectingServices(pod, ns, results) : []);
@@ -1128,5 +1135,5 @@ function workloadItems(t: Target, ns: string, spec: FetchSpec, items: KubeObject
   const about = new Set([`${t.kind}/${t.name}`]);
   const owner = t.kind === 'ReplicaSet' ? controllerRef(objectOf(results, targetSpec(t)!)) : undefined;
   if (owner?.kind === 'Deployment' && owner.name) about.add(`Deployment/${owner.name}`);
-  return items.filter((e) => e['type'] === 'Warning' || about.has(`${String(involved(e)['kind'])}/${String(involved(e)['name'])}`));
+  return items.filter((e) => e['type'] === 'Warning' || about.has(aboutKey(e)));
 }
